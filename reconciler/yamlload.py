@@ -1,0 +1,191 @@
+"""Reads YAML into plain values while remembering where every value was written.
+
+PyYAML's own constructors lose positions, accept duplicate keys and turn `0.1`
+into a binary float, so the node tree is composed by PyYAML and constructed here:
+mappings become dicts (duplicate keys are errors), `0.1` becomes Decimal("0.1"),
+and timestamps stay the strings the user wrote (the schema checks them).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import yaml
+
+from reconciler.errors import ConfigIssue
+
+MAX_DEPTH = 50
+MAX_NODES = 100_000
+MAX_BYTES = 5 * 1024 * 1024
+
+Path_ = tuple  # a path into the document: tuple of str keys and int indexes
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without the implicit timestamp type (dates stay strings)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+_INT = yaml.constructor.SafeConstructor()
+
+
+@dataclass
+class Document:
+    """One YAML file: its data plus the position of every key and value."""
+
+    file: str
+    data: object = None
+    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def value_at(self, path: Path_) -> tuple[int, int]:
+        """Position of the value at `path`, or of its closest written parent."""
+        path = tuple(path)
+        while path not in self.values and path:
+            path = path[:-1]
+        return self.values.get(path, (1, 1))
+
+    def key_at(self, path: Path_) -> tuple[int, int]:
+        return self.keys.get(tuple(path)) or self.value_at(path)
+
+    def issue(self, path: Path_, message: str, *, at_key: bool = False) -> ConfigIssue:
+        line, col = self.key_at(path) if at_key else self.value_at(path)
+        return ConfigIssue(self.file, line, col, dotted(path), message)
+
+
+def dotted(path: Path_) -> str:
+    parts = []
+    for p in path:
+        if isinstance(p, int):
+            parts.append(f"[{p}]")
+        else:
+            parts.append(("." if parts else "") + str(p))
+    return "".join(parts)
+
+
+class _Abort(Exception):
+    def __init__(self, issue: ConfigIssue):
+        self.issue = issue
+
+
+def load(path: Path, display: str | None = None) -> tuple[Document, list[ConfigIssue]]:
+    """Parse one file. Returns the document and the issues found while reading it."""
+    name = display or str(path)
+    doc = Document(name)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        return doc, [ConfigIssue(name, 1, 1, "", f"cannot read file: {e.strerror or e}")]
+    if len(raw) > MAX_BYTES:
+        return doc, [ConfigIssue(name, 1, 1, "", f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB: not a leader config")]
+    if b"\x00" in raw:
+        return doc, [ConfigIssue(name, 1, 1, "", "binary file (contains NUL bytes): expected a YAML text file")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        return doc, [ConfigIssue(name, line, 1, "", "not UTF-8 text: save the file as UTF-8")]
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = e.problem or e.context or "invalid YAML"
+        return doc, [ConfigIssue(name, line, col, "", f"YAML syntax error: {what}")]
+    except yaml.YAMLError as e:
+        return doc, [ConfigIssue(name, 1, 1, "", f"YAML error: {e}")]
+    except RecursionError:
+        return doc, [ConfigIssue(name, 1, 1, "", f"YAML nested too deeply (more than {MAX_DEPTH} levels)")]
+    if node is None:
+        return doc, [ConfigIssue(name, 1, 1, "", "file is empty: expected a mapping with `version: 1` and `leaders:`")]
+    issues: list[ConfigIssue] = []
+    builder = _Builder(doc, issues)
+    try:
+        doc.data = builder.build(node, (), 0)
+    except _Abort as a:
+        return doc, [a.issue]
+    return doc, issues
+
+
+class _Builder:
+    def __init__(self, doc: Document, issues: list[ConfigIssue]):
+        self.doc = doc
+        self.issues = issues
+        self.count = 0
+
+    def build(self, node, path: Path_, depth: int):
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _Abort(self._at(node, path, f"document too large (more than {MAX_NODES} values; are aliases expanding?)"))
+        if depth > MAX_DEPTH:
+            raise _Abort(self._at(node, path, f"nested too deeply (more than {MAX_DEPTH} levels)"))
+        self.doc.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        return self._scalar(node, path)
+
+    def _mapping(self, node, path: Path_, depth: int) -> dict:
+        out: dict = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.issues.append(self._at(key_node, path, "YAML merge keys (<<) are not supported: write the keys out"))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.issues.append(self._at(key_node, path, "a key must be a plain string"))
+                continue
+            key = key_node.value
+            if key_node.tag != "tag:yaml.org,2002:str" and not isinstance(self._scalar(key_node, path), str):
+                key = str(key_node.value)
+            sub = path + (key,)
+            if key in out:
+                first = self.doc.keys.get(sub, (0, 0))
+                self.issues.append(self._at(key_node, sub, f"duplicate key {key!r} (first written at line {first[0]}): keep one"))
+                continue
+            self.doc.keys[sub] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out[key] = self.build(value_node, sub, depth + 1)
+        return out
+
+    def _scalar(self, node, path: Path_):
+        tag, text = node.tag, node.value
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        if tag == "tag:yaml.org,2002:bool":
+            return text.lower() in ("true", "yes", "on", "y")
+        if tag == "tag:yaml.org,2002:int":
+            try:
+                return _INT.construct_yaml_int(node)
+            except ValueError:
+                self.issues.append(self._at(node, path, "number too large"))
+                return None
+        if tag == "tag:yaml.org,2002:float":
+            return self._decimal(node, path)
+        if tag == "tag:yaml.org,2002:str":
+            return text
+        self.issues.append(self._at(node, path, f"unsupported YAML tag {tag!r}"))
+        return None
+
+    def _decimal(self, node, path: Path_):
+        text = node.value.replace("_", "")
+        if re.fullmatch(r"[-+]?\.(inf|Inf|INF|nan|NaN|NAN)", text):
+            self.issues.append(self._at(node, path, f"{node.value} is not a finite number"))
+            return None
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            self.issues.append(self._at(node, path, f"{node.value!r} is not a number"))
+            return None
+        if not value.is_finite() or abs(value.adjusted()) > 1000:
+            self.issues.append(self._at(node, path, "number out of range"))
+            return None
+        return value
+
+    def _at(self, node, path: Path_, message: str) -> ConfigIssue:
+        return ConfigIssue(self.doc.file, node.start_mark.line + 1, node.start_mark.column + 1, dotted(path), message)
