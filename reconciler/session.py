@@ -1,0 +1,70 @@
+"""Where requests go: one connection per run, to the exchange or to an in-process sandbox.
+
+Credentials are looked up here and handed straight to the client; they are
+never stored on a model, printed, or saved.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from reconciler.errors import CredentialsError
+from reconciler.model import LeaderSpec
+
+DEFAULT_ENDPOINT = "https://api.toobit.com"
+SANDBOX_STATE = Path(".leaderctl/sandbox.json")
+
+
+class Session:
+    """Opens the connection (and the sandbox, with --sandbox) for one command run."""
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        *,
+        sandbox: bool = False,
+        sandbox_state: Path = SANDBOX_STATE,
+        parallelism: int = 8,
+        weight_per_minute: int = 1200,
+    ):
+        self.endpoint = endpoint or os.environ.get("LEADERCTL_ENDPOINT") or DEFAULT_ENDPOINT
+        self.use_sandbox = sandbox
+        self.sandbox_state = sandbox_state
+        self.parallelism = max(1, parallelism)
+        self.weight_per_minute = weight_per_minute
+        self.sandbox = None
+        self.conn = None
+
+    def __enter__(self) -> "Session":
+        from reconciler.exchange import Connection
+
+        if self.use_sandbox:
+            from reconciler.sandbox import Sandbox
+
+            self.sandbox_state.parent.mkdir(parents=True, exist_ok=True)
+            self.sandbox = Sandbox(state_path=self.sandbox_state).start()
+            self.endpoint = self.sandbox.url
+        self.conn = Connection(
+            self.endpoint,
+            weight_per_minute=self.weight_per_minute,
+            max_connections=max(16, self.parallelism * 4),
+        )
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.conn is not None:
+            self.conn.close()
+        if self.sandbox is not None:
+            self.sandbox.stop()
+
+    def client(self, spec: LeaderSpec):
+        """A client signed with this leader's key (from the environment, or the sandbox's)."""
+        if self.sandbox is not None:
+            account = self.sandbox.ensure_account(spec.name)
+            return self.conn.leader(account.api_key, account.api_secret)
+        key = os.environ.get(spec.credentials.api_key_env)
+        secret = os.environ.get(spec.credentials.api_secret_env)
+        missing = [n for n, v in ((spec.credentials.api_key_env, key), (spec.credentials.api_secret_env, secret)) if not v]
+        if missing:
+            raise CredentialsError(f"leader {spec.name}: environment variable {' and '.join(missing)} not set: export the API key and secret of this leader")
+        return self.conn.leader(key, secret)
