@@ -320,18 +320,19 @@ def sandbox(port, state, config_path, latency):
     import time
     from pathlib import Path
 
-    from reconciler.config import default_env
     from reconciler.sandbox import Sandbox
 
-    names = list(_load([config_path]).leaders) if config_path else ["demo"]
+    from reconciler.importer import bare_spec
+
+    specs = list(_load([config_path]).leaders.values()) if config_path else [bare_spec("demo")]
     Path(state).parent.mkdir(parents=True, exist_ok=True)
     sb = Sandbox(state_path=Path(state), port=port, latency=latency).start()
-    click.echo(f"# leaderctl sandbox on {sb.url} (state: {state}); Ctrl-C stops it")
+    click.echo(f"# leaderctl sandbox on {sb.url} (state: {state}); throwaway keys for loopback only; Ctrl-C stops it")
     click.echo(f"export LEADERCTL_ENDPOINT={sb.url}")
-    for name in names:
-        acct = sb.ensure_account(name)
-        click.echo(f"export {default_env(name, 'API_KEY')}={acct.api_key}")
-        click.echo(f"export {default_env(name, 'API_SECRET')}={acct.api_secret}")
+    for spec in specs:
+        acct = sb.ensure_account(spec.name)
+        click.echo(f"export {spec.credentials.api_key_env}={acct.api_key}")
+        click.echo(f"export {spec.credentials.api_secret_env}={acct.api_secret}")
     sys.stdout.flush()
     try:
         while True:

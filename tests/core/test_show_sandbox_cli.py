@@ -1,0 +1,110 @@
+"""`show` and `sandbox` commands, and the CLI's handling of bad options."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reconciler.cli import cli
+from reconciler.sandbox.seed import seed_account
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_show_followers_all_prints_every_seeded_follower(in_tmp):
+    r = run("--sandbox", "show", "followers", "--all", "-c", EXAMPLES, "--leader", "desk-btc", "--format", "json")
+    assert r.exit_code == 0, r.output
+    shown = [f["followerNickname"] for f in json.loads(r.stdout)]
+    seeded = [f["followerNickname"] for f in seed_account("desk-btc")["followers"]]
+    assert len(seeded) > 10  # several pages
+    assert shown == seeded
+    first_page = run("--sandbox", "show", "followers", "-c", EXAMPLES, "--leader", "desk-btc")
+    assert first_page.exit_code == 0 and f"of {len(seeded)}" in first_page.stdout
+
+
+@pytest.mark.parametrize("what", ["config", "symbols", "orders", "order-history", "trade-data", "profit-sharing"])
+def test_every_show_report_works_against_the_sandbox(in_tmp, what):
+    r = run("--sandbox", "show", what, "-c", EXAMPLES, "--leader", "eth-desk")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.strip()
+    r = run("show", what, "-c", EXAMPLES, "--leader", "eth-desk", "--sandbox", "--format", "json")
+    assert r.exit_code == 0
+    json.loads(r.stdout)
+
+
+def test_show_config_hides_the_invite_code(in_tmp):
+    run("--sandbox", "apply", "--auto-approve", EXAMPLES / "desks" / "alt-desks.yaml")
+    r = run("--sandbox", "show", "config", "-c", EXAMPLES, "--leader", "alt-private")
+    assert r.exit_code == 0 and "ALTPRV26" not in r.stdout and "(sensitive)" in r.stdout
+
+
+def test_bad_period_is_refused_before_any_request(in_tmp):
+    r = subprocess.run(
+        [sys.executable, "-m", "reconciler", "show", "trade-data", "--period", "14", "-c", str(EXAMPLES), "--leader", "eth-desk",
+         "--endpoint", "http://127.0.0.1:9"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert r.returncode == 1 and "--period" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_usage_errors_exit_1_not_2(in_tmp):
+    r = subprocess.run([sys.executable, "-m", "reconciler", "plan", "--no-such-option", "x"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+
+
+def test_plain_http_to_a_remote_host_is_refused(in_tmp, monkeypatch):
+    monkeypatch.setenv("LEADERCTL_ETH_DESK_API_KEY", "k" * 64)
+    monkeypatch.setenv("LEADERCTL_ETH_DESK_API_SECRET", "s" * 64)
+    r = run("plan", "--endpoint", "http://example.com", EXAMPLES / "desks" / "eth-desk.yaml")
+    assert r.exit_code == 1
+    assert "http" in r.stderr.lower()
+
+
+def test_missing_credentials_is_a_leader_error(in_tmp, monkeypatch):
+    monkeypatch.delenv("LEADERCTL_ETH_DESK_API_KEY", raising=False)
+    r = run("plan", "--format", "json", "--endpoint", "http://127.0.0.1:9", EXAMPLES / "desks" / "eth-desk.yaml")
+    assert r.exit_code == 1
+    (lp,) = json.loads(r.stdout)["leaders"]
+    assert lp["status"] == "error" and "LEADERCTL_ETH_DESK_API_KEY" in lp["problems"][0]["message"]
+
+
+def test_standalone_sandbox_prints_credentials_that_work(tmp_path):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "sandbox", "--port", "0", "--state", str(tmp_path / "s.json"), "-c", str(EXAMPLES / "desks")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+    )
+    try:
+        exports = {}
+        while len(exports) < 7:  # endpoint + key and secret of 3 leaders
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()
+            if line.startswith("export "):
+                key, _, value = line[len("export "):].strip().partition("=")
+                exports[key] = value
+        assert exports["LEADERCTL_ENDPOINT"].startswith("http://127.0.0.1:")
+        assert "LEADERCTL_ALT_PRIVATE_API_SECRET" in exports
+        r = subprocess.run(
+            [sys.executable, "-m", "reconciler", "plan", str(EXAMPLES / "desks")],
+            capture_output=True, text=True, env={**env, **exports}, cwd=tmp_path, timeout=60,
+        )
+        assert r.returncode == 0, r.stderr
+        assert "leader eth-desk:" in r.stdout
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
