@@ -1,0 +1,150 @@
+"""Client-side request-weight budget, so the exchange never answers 429 because of us.
+
+A rolling window: a request holds its weight from the moment it is admitted until
+`window_seconds` after its response ended. The exchange counts a request when it
+arrives, which is between those two moments, so within ANY window of that length
+the exchange sees at most `weight_per_minute` weight from this limiter, whatever
+the latency, concurrency or the exchange's own window alignment.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+
+class Ticket:
+    """One admitted request: its weight, and when its response ended (None: in flight)."""
+
+    __slots__ = ("weight", "done_at")
+
+    def __init__(self, weight: int):
+        self.weight = weight
+        self.done_at: float | None = None
+
+
+class WeightLimiter:
+    """Thread-safe weight budget shared by every request to one host."""
+
+    def __init__(
+        self,
+        weight_per_minute: int = 1200,
+        *,
+        window_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        if weight_per_minute < 1:
+            raise ValueError("weight_per_minute must be at least 1")
+        if window_seconds <= 0:
+            raise ValueError("window_seconds must be positive")
+        self.budget = weight_per_minute
+        self.window = window_seconds
+        self._clock = clock
+        self._cond = threading.Condition()
+        self._tickets: list[Ticket] = []
+        self._used = 0
+        self._paused_until = float("-inf")
+        self._halt: Callable[[], BaseException] | None = None
+
+    # -- admission ------------------------------------------------------------------
+
+    def try_acquire(self, weight: int = 1) -> Ticket | None:
+        """Admit now if the budget allows and no pause is on; else None."""
+        with self._cond:
+            self._check_halt()
+            return self._admit(weight) if self._delay(weight, self._clock()) == 0 else None
+
+    def acquire(self, weight: int = 1) -> Ticket:
+        """Block until `weight` fits in the window and no pause is on, then admit."""
+        self._check_weight(weight)
+        with self._cond:
+            while True:
+                self._check_halt()
+                now = self._clock()
+                delay = self._delay(weight, now)
+                if delay == 0:
+                    return self._admit(weight)
+                # None: every slot is in flight; a release() will wake us.
+                self._cond.wait(delay)
+
+    def release(self, ticket: Ticket) -> None:
+        """The response has ended: the weight now expires `window` seconds from here."""
+        with self._cond:
+            if ticket.done_at is None:
+                ticket.done_at = self._clock()
+            self._cond.notify_all()
+
+    @contextmanager
+    def slot(self, weight: int = 1) -> Iterator[Ticket]:
+        """Hold `weight` for the duration of one request."""
+        ticket = self.acquire(weight)
+        try:
+            yield ticket
+        finally:
+            self.release(ticket)
+
+    # -- pause and halt -------------------------------------------------------------
+
+    def pause(self, seconds: float) -> None:
+        """Admit nothing, in any thread, for `seconds` (the exchange said 429)."""
+        with self._cond:
+            self._paused_until = max(self._paused_until, self._clock() + max(0.0, seconds))
+            self._cond.notify_all()
+
+    def paused_remaining(self) -> float:
+        """Seconds left of the current pause (0 when not paused)."""
+        with self._cond:
+            return max(0.0, self._paused_until - self._clock())
+
+    def halt(self, error: Callable[[], BaseException]) -> None:
+        """Stop for good: every waiting and later acquire raises `error()` (a ban, a close)."""
+        with self._cond:
+            if self._halt is None:
+                self._halt = error
+            self._cond.notify_all()
+
+    @property
+    def in_use(self) -> int:
+        """Weight currently counted against the budget."""
+        with self._cond:
+            self._expire(self._clock())
+            return self._used
+
+    # -- internals (call with the lock held) ----------------------------------------
+
+    def _check_weight(self, weight: int) -> None:
+        if not 1 <= weight <= self.budget:
+            raise ValueError(f"weight must be between 1 and {self.budget}")
+
+    def _check_halt(self) -> None:
+        if self._halt is not None:
+            raise self._halt()
+
+    def _expire(self, now: float) -> None:
+        live = [t for t in self._tickets if t.done_at is None or t.done_at + self.window > now]
+        if len(live) != len(self._tickets):
+            self._tickets = live
+            self._used = sum(t.weight for t in live)
+
+    def _delay(self, weight: int, now: float) -> float | None:
+        """0 to admit now, else seconds to wait (None: until a release)."""
+        self._check_weight(weight)
+        if now < self._paused_until:
+            return self._paused_until - now
+        self._expire(now)
+        if self._used + weight <= self.budget:
+            return 0
+        # Earliest time enough finished weight has expired to fit `weight`.
+        need = self._used + weight - self.budget
+        for expiry, w in sorted((t.done_at + self.window, t.weight) for t in self._tickets if t.done_at is not None):
+            need -= w
+            if need <= 0:
+                return max(expiry - now, 1e-3)
+        return None
+
+    def _admit(self, weight: int) -> Ticket:
+        ticket = Ticket(weight)
+        self._tickets.append(ticket)
+        self._used += weight
+        return ticket

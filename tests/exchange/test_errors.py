@@ -1,0 +1,95 @@
+"""Every documented code has a typed error whose one-line message says what to do."""
+from __future__ import annotations
+
+import pytest
+
+from reconciler.errors import LeaderctlError
+from reconciler.exchange import (
+    ERRORS,
+    BannedError,
+    ExchangeError,
+    FollowerNotFoundError,
+    InvalidParameterError,
+    OutcomeUnknownError,
+    RateLimitedError,
+    ReadOnlyKeyError,
+    TransportError,
+    error_for_code,
+)
+
+LEADER_CODES = [-1020, -1102, -1130, -120041, -120047, -120067, -120072, -120073, -120078,
+                -32090, -32093, -120510, -120511, -120512, -32045, -120055, -1000]
+COMMON_CODES = [-1001, -1002, -1003, -1021, -1022, -2014, -2015]
+
+
+@pytest.mark.parametrize("code", LEADER_CODES + COMMON_CODES)
+def test_every_documented_code_has_its_own_class(code):
+    cls = ERRORS[code]
+    assert cls is not ExchangeError and issubclass(cls, ExchangeError)
+    err = error_for_code(code, http_status=200, endpoint="PUT /api/v2/copy-trading/leader/config",
+                         server_msg="exchange text")
+    assert type(err) is cls and err.code == code and err.http_status == 200
+    assert isinstance(err, LeaderctlError)
+    text = str(err)
+    assert "\n" not in text
+    assert f"({code}" in text
+    assert text.index(f"({code}") > 0 and "): " in text  # "<what happened> (<code>): <what to do>"
+    assert err.meaning and err.advice
+
+
+def test_classes_are_distinct():
+    assert len(set(ERRORS.values())) == len(ERRORS)
+
+
+@pytest.mark.parametrize(
+    "code, text",
+    [
+        (-1020, "this API key is read-only (-1020): plan works, apply needs a key with write permission"),
+        (-120041, "this account is not an active copy-trading leader (-120041): "),
+        (-1022, "the signature was rejected (-1022): check that the API secret matches the API key"),
+        (-32090, "a trading pair with current lead orders cannot be disabled (-32090): "
+                 "close those orders first or keep the pair in `symbols`"),
+    ],
+)
+def test_examples_from_the_brief(code, text):
+    assert str(error_for_code(code)).startswith(text)
+
+
+def test_unknown_code_keeps_the_code_and_the_exchange_message():
+    err = error_for_code(-99999, http_status=400, endpoint="GET /x", server_msg="Something\nodd   happened")
+    assert type(err) is ExchangeError
+    assert err.code == -99999
+    assert str(err) == ('the exchange rejected the request (-99999 "Something odd happened"): '
+                        "check the exchange's message; retry later if it looks temporary")
+
+
+def test_parameter_errors_show_which_parameter():
+    err = InvalidParameterError(server_msg="Data sent for paramter 'type' is not valid.")
+    assert "'type'" in str(err)
+
+
+def test_fixed_meaning_codes_do_not_repeat_the_exchange_message():
+    assert "whatever" not in str(ReadOnlyKeyError(server_msg="whatever"))
+    assert "already gone" in str(FollowerNotFoundError())
+
+
+def test_transport_level_errors():
+    banned = BannedError(endpoint="GET /x", retry_after=120)
+    assert banned.http_status == 418 and banned.code is None
+    assert str(banned) == ("this IP is banned by the exchange for breaking its rate limit (HTTP 418): "
+                           "stop everything and wait 120 s before sending any request from this IP")
+    assert "2 minutes up to 3 days" in str(BannedError())
+    limited = RateLimitedError(None, http_status=429, retry_after=7)
+    assert limited.label == "HTTP 429" and "wait 7 s" in str(limited)
+    assert RateLimitedError().label == "-1003"
+    unknown = OutcomeUnknownError(http_status=503, endpoint="PUT /p", meaning="PUT /p was answered by a server error")
+    assert str(unknown) == ("PUT /p was answered by a server error (HTTP 503): "
+                            "the write may or may not have been applied; read the state back")
+    timeout = OutcomeUnknownError(kind="ReadTimeout", meaning="PUT /p was sent but got no answer")
+    assert timeout.label == "ReadTimeout" and "(ReadTimeout): the write may" in str(timeout)
+    assert str(TransportError(kind="ConnectError")).startswith("could not reach the exchange (ConnectError): ")
+
+
+def test_long_exchange_messages_are_cut():
+    err = ExchangeError(1, server_msg="x" * 1000)
+    assert len(str(err)) < 400
