@@ -178,7 +178,8 @@ def _load(paths):
 def apply(paths, plan_file, fmt, auto_approve, force, **opts):
     """Plan, ask, then write: one PUT per leader with changes, then follower removals."""
     from reconciler import gitops, planfile
-    from reconciler.applier import Applier, exit_code
+    from reconciler.applier import CONVERGED, Applier, exit_code
+    from reconciler.model import Plan
     from reconciler.errors import UsageError
     from reconciler.render import render_plan, render_result
 
@@ -211,7 +212,9 @@ def apply(paths, plan_file, fmt, auto_approve, force, **opts):
                 _fail("apply cancelled: nothing was written", 1)
         result = Applier(session).apply(the_plan.leaders, contexts)
     click.echo(render_result(result, fmt, color=_color(o)), nl=False)
-    gitops.report(render_result(result, "markdown"), the_plan, desired.leaders)
+    # annotate only what did not converge: applied changes are no longer differences
+    unsettled = Plan(leaders=[r.plan for r in result.leaders if r.result not in CONVERGED])
+    gitops.report(render_result(result, "markdown"), unsettled, desired.leaders)
     sys.exit(exit_code(result))
 
 
@@ -223,7 +226,11 @@ def apply(paths, plan_file, fmt, auto_approve, force, **opts):
 @exchange_options
 @boundary
 def drift(paths, fmt, webhook, prometheus, **opts):
-    """The plan, for schedules: exit 0 in sync, 2 drift, 1 error."""
+    """The plan, for schedules: exit 0 in sync, 2 drift, 1 error.
+
+    An error or a blocked leader makes it 1 even when others drifted (as `plan`
+    does); the webhook and the metrics still name every drifted leader.
+    """
     from reconciler import gitops
     from reconciler.render import render_plan
 
@@ -232,19 +239,19 @@ def drift(paths, fmt, webhook, prometheus, **opts):
         desired = _load(paths)
         with _session(o) as session:
             the_plan, _ = _make_plan(o, desired, session, paths)
-    except Exception:
+    except Exception as e:
         if prometheus:
             gitops.write_metrics(prometheus, None)
+        gitops.report_failure("drift", e)
         raise
-    click.echo(render_plan(the_plan, fmt, color=_color(o)), nl=False)
-    gitops.report(render_plan(the_plan, "markdown"), the_plan, desired.leaders)
+    shown = render_plan(the_plan, fmt, color=_color(o))
+    click.echo(gitops.drift_markdown(shown) if fmt == "markdown" else shown, nl=False)
+    gitops.report(gitops.drift_markdown(render_plan(the_plan, "markdown")), the_plan, desired.leaders)
     if prometheus:
         gitops.write_metrics(prometheus, the_plan)
-    drifted = [lp for lp in the_plan.leaders if lp.status == "changes"]
-    if webhook and drifted:
+    if webhook and any(lp.status == "changes" for lp in the_plan.leaders):
         gitops.send_webhook(webhook, the_plan)
-    errors = [lp for lp in the_plan.leaders if lp.status in ("error", "blocked")]
-    sys.exit(2 if drifted else (1 if errors else 0))
+    sys.exit(gitops.drift_exit(the_plan))
 
 
 @cli.command("import")

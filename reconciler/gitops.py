@@ -2,7 +2,8 @@
 annotations, a Slack-compatible webhook, node-exporter textfile metrics.
 
 None of these may change a command's result: a failing webhook is reported on
-stderr and the drift exit code stays what the plan says.
+stderr and the drift exit code stays what the plan says. None of them may carry
+a key, secret or invite code: plans already hold "(sensitive)" in its place.
 """
 from __future__ import annotations
 
@@ -12,17 +13,47 @@ import tempfile
 import time
 from pathlib import Path
 
+DRIFT_MARKER = "<!-- leaderctl-drift -->"
+PLAN_MARKER = "<!-- leaderctl-plan -->"
+WEBHOOK_MAX_LEADERS = 30  # lines in the webhook text; the `leaders` list always has them all
+
 
 def _warn(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def in_github_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS", "").strip().lower() not in ("", "0", "false", "no")
+
+
 def report(markdown: str, plan, specs: dict | None = None) -> None:
-    """Step summary and annotations, when running inside GitHub Actions."""
+    """Step summary and annotations, when running inside GitHub Actions.
+
+    Annotations go to stderr (the runner reads workflow commands from both
+    streams), so `--format json > report.json` stays valid JSON.
+    """
     step_summary(markdown)
-    if os.environ.get("GITHUB_ACTIONS") == "true" and plan is not None:
+    if in_github_actions() and plan is not None:
         for line in annotations(plan, specs):
-            print(line, flush=True)
+            print(line, file=sys.stderr, flush=True)
+
+
+def report_failure(command: str, error: BaseException) -> None:
+    """A run that ended in an error before any plan: say so in the summary and as annotations."""
+    from reconciler.errors import ConfigError, LeaderctlError
+
+    message = str(error) if isinstance(error, LeaderctlError) else f"internal error: {type(error).__name__}"
+    step_summary(f"## leaderctl {command}\n\n❌ **{command} failed**, nothing was checked:\n\n```\n{message}\n```")
+    if not in_github_actions():
+        return
+    title = _prop("leaderctl " + command)
+    if isinstance(error, ConfigError):
+        for issue in error.issues:
+            where = f"file={_prop(_relative(issue.file))},line={issue.line},col={issue.col},"
+            text = f"{issue.path}: {issue.message}" if issue.path else issue.message
+            print(f"::error {where}title={title}::{_escape(text)}", file=sys.stderr, flush=True)
+    else:
+        print(f"::error title={title}::{_escape(message)}", file=sys.stderr, flush=True)
 
 
 def step_summary(markdown: str) -> None:
@@ -36,12 +67,58 @@ def step_summary(markdown: str) -> None:
         _warn(f"warning: cannot write GITHUB_STEP_SUMMARY: {e.strerror or e}")
 
 
+def drift_markdown(markdown: str) -> str:
+    """The plan's markdown, titled as a drift report (and never mistaken for a PR plan comment)."""
+    return markdown.replace(PLAN_MARKER, DRIFT_MARKER, 1).replace("## leaderctl plan", "## leaderctl drift", 1)
+
+
+def drift_exit(plan) -> int:
+    """0 in sync, 2 drift, 1 error: an error or a blocked leader wins, as with `plan`,
+    because the check could not tell the whole truth (the webhook and metrics still
+    report the leaders that did drift)."""
+    statuses = {lp.status for lp in plan.leaders}
+    if statuses & {"error", "blocked"}:
+        return 1
+    return 2 if "changes" in statuses else 0
+
+
 def _escape(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _prop(text: str) -> str:
     return _escape(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _relative(file: str) -> str:
+    """Annotations need paths relative to the repository root (the workspace)."""
+    p = Path(file)
+    if not p.is_absolute():
+        return file
+    for base in (os.environ.get("GITHUB_WORKSPACE"), os.getcwd()):
+        if base:
+            try:
+                return p.relative_to(base).as_posix()
+            except ValueError:
+                continue
+    return file
+
+
+def _value(v, field: str = "") -> str:
+    from reconciler.render.as_text import value
+
+    return value(v, field)
+
+
+def describe(change) -> str:
+    """One change in words, values included (the invite code is already "(sensitive)")."""
+    if change.action == "update" and (change.sensitive or "(sensitive)" in (change.before, change.after)):
+        return f"{change.path} ({change.field}): differs (the value is sensitive and not shown)"
+    if change.action == "update":
+        return f"{change.path} ({change.field}): exchange has {_value(change.before, change.field)}, config says {_value(change.after, change.field)}"
+    if change.action == "add":
+        return f"{change.path}: {change.after} is in the config but not enabled on the exchange"
+    return f"{change.path}: {change.before} is enabled on the exchange but not in the config"
 
 
 def annotations(plan, specs: dict | None = None) -> list[str]:
@@ -51,43 +128,81 @@ def annotations(plan, specs: dict | None = None) -> list[str]:
         spec = (specs or {}).get(lp.name)
         for p in lp.problems:
             loc = spec.where(p.path or "") if spec else None
-            where = f"file={_prop(loc.file)},line={loc.line},col={loc.col}," if loc else ""
+            where = f"file={_prop(_relative(loc.file))},line={loc.line},col={loc.col}," if loc else ""
             code = f" ({p.code})" if p.code is not None else ""
             lines.append(f"::error {where}title={_prop('leaderctl ' + lp.name + code)}::{_escape(p.message)}")
         for c in lp.changes:
             loc = spec.where(c.path) if spec else None
-            where = f"file={_prop(loc.file)},line={loc.line},col={loc.col}," if loc else ""
-            lines.append(f"::warning {where}title={_prop('leaderctl ' + lp.name)}::{_escape(f'{c.path} ({c.field}): {c.action}')}")
+            where = f"file={_prop(_relative(loc.file))},line={loc.line},col={loc.col}," if loc else ""
+            lines.append(f"::warning {where}title={_prop('leaderctl ' + lp.name)}::{_escape(describe(c))}")
     return lines
 
 
+def _json_value(v):
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    return str(v)
+
+
 def webhook_payload(plan) -> dict:
+    """Slack-compatible: `text` for people (every drifted leader and field), `leaders` for machines."""
     drifted = [lp for lp in plan.leaders if lp.status == "changes"]
-    lines = [f"leaderctl drift: {len(drifted)} leader(s) differ from the config"]
+    failed = [lp for lp in plan.leaders if lp.status in ("blocked", "error")]
+    n = len(drifted)
+    lines = [f"leaderctl drift: {n} leader{'s' if n != 1 else ''} differ{'s' if n == 1 else ''} from the config"]
     leaders = []
-    for lp in drifted:
-        fields = sorted({c.path for c in lp.changes})
-        lines.append(f"• {lp.name}: {', '.join(fields)}")
-        leaders.append({"name": lp.name, "changes": [{"path": c.path, "field": c.field, "action": c.action} for c in lp.changes]})
+    for i, lp in enumerate(drifted):
+        if i < WEBHOOK_MAX_LEADERS:
+            lines.append(f"• {lp.name}:")
+            lines += [f"    – {describe(c)}" for c in lp.changes]
+        leaders.append(
+            {
+                "name": lp.name,
+                "status": lp.status,
+                "changes": [
+                    {"path": c.path, "field": c.field, "action": c.action, "before": _json_value(c.before), "after": _json_value(c.after)}
+                    for c in lp.changes
+                ],
+            }
+        )
+    if n > WEBHOOK_MAX_LEADERS:
+        lines.append(f"• … and {n - WEBHOOK_MAX_LEADERS} more (see the `leaders` list)")
+    if failed:
+        lines.append("Not checked (blocked or error): " + ", ".join(f"{lp.name} ({lp.status})" for lp in failed))
+    in_sync = sum(1 for lp in plan.leaders if lp.status == "in_sync")
+    lines.append(f"{in_sync} in sync. Fix the config to match, or run `leaderctl apply`.")
     return {"text": "\n".join(lines), "leaders": leaders}
 
 
-def send_webhook(url: str, plan, *, timeout: float = 10.0, attempts: int = 2) -> bool:
-    """POST once (one retry on failure); never raises."""
-    import httpx
+def send_webhook(url: str, plan, *, timeout: float = 10.0, attempts: int = 2, retry_delay: float = 1.0) -> bool:
+    """POST once, retry once on a network error, a timeout, a 429 or a 5XX; never raises.
 
-    payload = webhook_payload(plan)
+    A failure is one warning on stderr (without the URL, which is a secret for Slack).
+    """
     last = "no attempt"
-    for attempt in range(attempts):
-        try:
-            r = httpx.post(url, json=payload, timeout=timeout)
-            if r.status_code < 300:
-                return True
-            last = f"HTTP {r.status_code}"
-        except httpx.HTTPError as e:
-            last = type(e).__name__
-        if attempt + 1 < attempts:
-            time.sleep(1.0)
+    try:
+        import httpx
+
+        payload = webhook_payload(plan)
+        for attempt in range(attempts):
+            retry = True
+            try:
+                r = httpx.post(url, json=payload, timeout=timeout)
+                if r.status_code < 300:
+                    return True
+                last = f"HTTP {r.status_code}"
+                retry = r.status_code == 429 or r.status_code >= 500
+            except httpx.TimeoutException:
+                last = "timed out"
+            except httpx.UnsupportedProtocol:
+                last, retry = "not an http(s) URL", False
+            except httpx.HTTPError as e:
+                last = type(e).__name__
+            if not retry or attempt + 1 >= attempts:
+                break
+            time.sleep(retry_delay)
+    except Exception as e:  # an unusable URL and the like: still never the drift result's business
+        last = type(e).__name__
     _warn(f"warning: drift webhook failed ({last}); the drift result is unchanged")
     return False
 
@@ -107,12 +222,12 @@ def metrics_text(plan, now: float | None = None) -> str:
     out += ["# HELP leaderctl_leader_ok Whether the leader could be checked (not blocked or in error).", "# TYPE leaderctl_leader_ok gauge"]
     for lp in leaders:
         out.append(f'leaderctl_leader_ok{{leader="{lp.name}"}} {0 if lp.status in ("error", "blocked") else 1}')
-    ok = plan is not None and all(lp.status != "error" for lp in leaders)
+    ok = plan is not None and drift_exit(plan) != 1
     out += [
         "# HELP leaderctl_last_check_timestamp_seconds When the last drift check ran.",
         "# TYPE leaderctl_last_check_timestamp_seconds gauge",
         f"leaderctl_last_check_timestamp_seconds {now:.3f}",
-        "# HELP leaderctl_check_success Whether the last drift check completed without error.",
+        "# HELP leaderctl_check_success Whether the last drift check completed without error (drift exit code 0 or 2).",
         "# TYPE leaderctl_check_success gauge",
         f"leaderctl_check_success {1 if ok else 0}",
     ]
@@ -122,12 +237,22 @@ def metrics_text(plan, now: float | None = None) -> str:
 def write_metrics(path: str | Path, plan) -> None:
     """Atomically, so node-exporter never reads half a file."""
     path = Path(path)
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".leaderctl-", suffix=".prom.tmp")
-        with os.fdopen(fd, "w") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(metrics_text(plan))
+            fh.flush()
+            os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+        tmp = None
     except OSError as e:
         _warn(f"warning: cannot write metrics to {path}: {e.strerror or e}")
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass

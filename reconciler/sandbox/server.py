@@ -534,7 +534,9 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def log_message(self, format: str, *args) -> None:
-        log.debug("%s - %s", self.address_string(), format % args)
+        # the request line carries the signature in its query: log the path only
+        line = re.sub(r"\?\S*", "", format % args)
+        log.debug("%s - %s", self.address_string(), line)
 
 
 def _first_values(raw_query: str) -> dict[str, str]:
