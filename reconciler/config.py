@@ -15,6 +15,8 @@ from reconciler import schema, yamlload
 from reconciler.errors import ConfigError, ConfigIssue
 from reconciler.model import Credentials, Desired, LeaderSpec, Location, Settings
 
+MAX_EPOCH_MS = 253402300799999  # 9999-12-31T23:59:59.999Z, the schema's maximum
+
 CHINESE = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0002ebef]")
 
 
@@ -46,19 +48,24 @@ def load_desired(paths: list[str | Path]) -> Desired:
     """Read and check every config file; raise ConfigError with every issue found."""
     files, issues = expand(paths)
     leaders: dict[str, LeaderSpec] = {}
+    first_seen: dict[str, Location] = {}
     for f in files:
         doc, found = yamlload.load(f)
-        if not found:
-            found = _check_document(doc)
+        if doc.data is not None or not found:
+            # The file parsed (maybe with a duplicate key or a bad number): check the
+            # rest of it too, so one run shows every mistake, but say nothing more
+            # where the loader already reported one.
+            reported = {(i.line, i.col) for i in found}
+            found = found + [i for i in _check_document(doc) if (i.line, i.col) not in reported]
         issues.extend(found)
-        if found:
-            continue
-        for name, spec in _build(doc).items():
-            if name in leaders:
-                first = leaders[name].location
-                issues.append(doc.issue(("leaders", name), f"leader {name!r} is already defined at {first}: leader names must be unique across files", at_key=True))
+        names = doc.data.get("leaders") if isinstance(doc.data, dict) else None
+        for name in names if isinstance(names, dict) else ():
+            if name in first_seen:
+                issues.append(doc.issue(("leaders", name), f"leader {name!r} is already defined at {first_seen[name]}: leader names must be unique across files", at_key=True))
             else:
-                leaders[name] = spec
+                first_seen[name] = Location(doc.file, *doc.key_at(("leaders", name)))
+        if not found:
+            leaders.update(_build(doc))
     if issues:
         raise ConfigError(issues)
     return Desired(leaders=leaders, files=tuple(files))
@@ -91,6 +98,8 @@ def parse_timestamp(value) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, str):
+        if re.match(r"....-..-..[Tt ]24", value):  # RFC 3339 hours are 00-23; Python 3.14 reads 24:00
+            return None
         try:
             dt = datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
         except ValueError:
@@ -113,6 +122,10 @@ def _rules(doc: yamlload.Document, base: tuple, leader: dict) -> list[ConfigIssu
                 ms = parse_timestamp(raw)
                 if ms is None:
                     issues.append(doc.issue(base + ("settings", "cooldown", key), f"{raw!r} is not a valid date-time"))
+                elif not 0 <= ms <= MAX_EPOCH_MS:
+                    # the same range the schema allows for epoch millis
+                    issues.append(doc.issue(base + ("settings", "cooldown", key), f"{raw!r} is out of range: must be from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z"))
+                    ms = None
                 times[key] = ms
             elif isinstance(raw, int) and not isinstance(raw, bool):
                 times[key] = raw

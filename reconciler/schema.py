@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import json
 from decimal import Decimal
+from fractions import Fraction
 from functools import cache
 from pathlib import Path
 
@@ -33,7 +34,9 @@ def _validator():
         # jsonschema divides floats; YAML decimals arrive as Decimal, so compare exactly.
         if not validator.is_type(instance, "number"):
             return
-        if Decimal(str(instance)) % Decimal(str(divisor)) != 0:
+        # Fractions, not Decimal %: that raises DivisionImpossible once the quotient
+        # needs more than 28 digits (e.g. a huge rate), which crashed validate.
+        if Fraction(Decimal(str(instance))) % Fraction(Decimal(str(divisor))) != 0:
             yield jsonschema.ValidationError(f"{instance} has more decimal places than allowed")
 
     cls = validators.extend(jsonschema.Draft202012Validator, {"multipleOf": multiple_of})

@@ -33,6 +33,7 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 _INT = yaml.constructor.SafeConstructor()
+_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
 @dataclass
@@ -65,7 +66,10 @@ def dotted(path: Path_) -> str:
         if isinstance(p, int):
             parts.append(f"[{p}]")
         else:
-            parts.append(("." if parts else "") + str(p))
+            text = str(p)
+            if not text.isprintable():  # a key with "\n" or "\r" must not break the message line
+                text = text.encode("unicode_escape").decode("ascii")
+            parts.append(("." if parts else "") + text)
     return "".join(parts)
 
 
@@ -126,6 +130,10 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise _Abort(self._at(node, path, f"nested too deeply (more than {MAX_DEPTH} levels)"))
         self.doc.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _COLLECTION_TAGS:
+            # `!!set {..}`, `!!python/object/apply:.. [..]`: refused like tagged scalars, not silently read
+            self.issues.append(self._at(node, path, f"unsupported YAML tag {node.tag!r}"))
+            return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
@@ -180,7 +188,8 @@ class _Builder:
         try:
             value = Decimal(text)
         except InvalidOperation:
-            self.issues.append(self._at(node, path, f"{node.value!r} is not a number"))
+            # not echoed: the value may be a secret (an invite code YAML took for a float)
+            self.issues.append(self._at(node, path, "not a number as written (quote it if it is text)"))
             return None
         if not value.is_finite() or abs(value.adjusted()) > 1000:
             self.issues.append(self._at(node, path, "number out of range"))
