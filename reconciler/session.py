@@ -15,6 +15,16 @@ DEFAULT_ENDPOINT = "https://api.toobit.com"
 SANDBOX_STATE = Path(".leaderctl/sandbox.json")
 
 
+def _weight_from_env() -> int:
+    """LEADERCTL_WEIGHT_PER_MINUTE: the exchange's budget is not published; 1200 is Toobit's usual."""
+    from reconciler.errors import UsageError
+
+    raw = os.environ.get("LEADERCTL_WEIGHT_PER_MINUTE", "1200")
+    if not raw.isdigit() or int(raw) < 1:
+        raise UsageError(f"LEADERCTL_WEIGHT_PER_MINUTE must be a positive integer (got {raw!r})")
+    return int(raw)
+
+
 class Session:
     """Opens the connection (and the sandbox, with --sandbox) for one command run."""
 
@@ -25,13 +35,13 @@ class Session:
         sandbox: bool = False,
         sandbox_state: Path = SANDBOX_STATE,
         parallelism: int = 8,
-        weight_per_minute: int = 1200,
+        weight_per_minute: int | None = None,
     ):
         self.endpoint = endpoint or os.environ.get("LEADERCTL_ENDPOINT") or DEFAULT_ENDPOINT
         self.use_sandbox = sandbox
         self.sandbox_state = sandbox_state
         self.parallelism = max(1, parallelism)
-        self.weight_per_minute = weight_per_minute
+        self.weight_per_minute = weight_per_minute or _weight_from_env()
         self.sandbox = None
         self.conn = None
 
@@ -48,6 +58,7 @@ class Session:
             self.endpoint,
             weight_per_minute=self.weight_per_minute,
             max_connections=max(16, self.parallelism * 4),
+            ledger=True,  # share the minute's weight budget with the runs just before this one
         )
         return self
 

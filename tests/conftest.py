@@ -10,12 +10,18 @@ import hashlib
 import hmac
 import time
 
+import os
+import tempfile
+
 import httpx
 import pytest
 
 from reconciler.sandbox import Sandbox
 
 LEADER = "/api/v2/copy-trading/leader"
+
+# the cross-run weight ledger (reconciler/exchange/ledger.py) of test runs stays out of ~/.cache
+os.environ.setdefault("LEADERCTL_CACHE_DIR", tempfile.mkdtemp(prefix="leaderctl-test-cache-"))
 
 
 @pytest.fixture

@@ -269,6 +269,7 @@ class Connection:
         verbose: bool = False,
         window_seconds: float = 60.0,
         transport: httpx.BaseTransport | None = None,
+        ledger: bool = False,
     ):
         self.endpoint = check_endpoint(endpoint)
         self.recv_window = recv_window
@@ -292,6 +293,10 @@ class Connection:
         self._ban: BannedError | None = None
         self._closed = False
         self._wall_ms = lambda: time.time_ns() // 1_000_000  # replaceable in tests
+        self._ban_inherited = False
+        self._ledger_host = urlsplit(self.endpoint).netloc if ledger else None
+        if self._ledger_host:
+            self._load_ledger()
 
     def __repr__(self) -> str:
         return f"Connection({self.endpoint!r})"
@@ -302,8 +307,43 @@ class Connection:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _load_ledger(self) -> None:
+        """Start from what earlier runs spent on this host in the last window (see ledger.py)."""
+        from . import ledger
+
+        entry = ledger.load(self._ledger_host, self.limiter.window)
+        wall, mono = time.time(), time.monotonic()
+        self.limiter.preload([mono - (wall - t) for t in entry.get("ends", [])])
+        if entry.get("paused_until"):
+            self.limiter.pause(entry["paused_until"] - wall)
+        if entry.get("banned_until"):
+            self._ban_inherited = True
+            self._ban = BannedError(
+                endpoint=f"GET {TIME_PATH}",
+                retry_after=round(entry["banned_until"] - wall),
+                meaning="an earlier leaderctl run got this IP banned by the exchange for breaking its rate limit",
+            )
+            ban = self._ban
+            self.limiter.halt(lambda: BannedError(endpoint=ban.endpoint, retry_after=ban.retry_after, meaning=ban.meaning))
+
+    def _save_ledger(self) -> None:
+        from . import ledger
+
+        wall, mono = time.time(), time.monotonic()
+        paused = self.limiter.paused_until
+        ban_for = (self._ban.retry_after or 120) if self._ban is not None and not self._ban_inherited else None
+        ledger.add(
+            self._ledger_host,
+            self.limiter.window,
+            [wall - (mono - t) for t in self.limiter.spent()],
+            paused_until=wall + (paused - mono) if paused > mono else None,
+            banned_until=wall + ban_for if ban_for else None,
+        )
+
     def close(self) -> None:
         """Close the pool; threads waiting for the limiter stop with an error."""
+        if self._ledger_host and not self._closed:
+            self._save_ledger()
         self._closed = True
         self.limiter.halt(lambda: RuntimeError("the exchange connection is closed"))
         self._http.close()
@@ -515,7 +555,7 @@ class Connection:
         if self._closed:
             raise RuntimeError("the exchange connection is closed")
         if self._ban is not None:
-            raise BannedError(endpoint=endpoint, retry_after=self._ban.retry_after)
+            raise BannedError(endpoint=endpoint, retry_after=self._ban.retry_after, meaning=self._ban.meaning)
 
     def _banned(self, endpoint: str, retry_after: float | None) -> BannedError:
         """418: remember the ban and stop every thread, waiting or not."""

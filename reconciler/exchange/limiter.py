@@ -17,11 +17,12 @@ from contextlib import contextmanager
 class Ticket:
     """One admitted request: its weight, and when its response ended (None: in flight)."""
 
-    __slots__ = ("weight", "done_at")
+    __slots__ = ("weight", "done_at", "inherited")
 
-    def __init__(self, weight: int):
+    def __init__(self, weight: int, inherited: bool = False):
         self.weight = weight
         self.done_at: float | None = None
+        self.inherited = inherited  # spent by an earlier run (preload)
 
 
 class WeightLimiter:
@@ -103,6 +104,27 @@ class WeightLimiter:
             if self._halt is None:
                 self._halt = error
             self._cond.notify_all()
+
+    def preload(self, done_at: list[float]) -> None:
+        """Count weight that earlier runs spent (end times on this limiter's clock)."""
+        with self._cond:
+            for end in done_at:
+                ticket = Ticket(1, inherited=True)
+                ticket.done_at = end
+                self._tickets.append(ticket)
+                self._used += 1
+            self._expire(self._clock())
+
+    def spent(self) -> list[float]:
+        """End times of this run's weight still counted (one entry per unit of weight)."""
+        with self._cond:
+            self._expire(self._clock())
+            return [t.done_at for t in self._tickets if t.done_at is not None and not t.inherited for _ in range(t.weight)]
+
+    @property
+    def paused_until(self) -> float:
+        with self._cond:
+            return self._paused_until
 
     @property
     def in_use(self) -> int:

@@ -1,0 +1,95 @@
+"""The weight spent by earlier runs, so back-to-back runs share one budget.
+
+The exchange counts weight per IP per minute, but each leaderctl process has its
+own limiter: a `plan` of 500 leaders followed within the minute by an `apply`
+would start with a full budget the exchange no longer grants, get 429, and the
+requests already in flight would count as "kept sending" (418, a ban). So a
+connection loads what the last minute's runs spent (and any pause or ban they
+were given) when it opens, and adds its own when it closes.
+
+Best effort by design: an unwritable cache costs only this protection, never a
+run. File: $LEADERCTL_CACHE_DIR or ~/.cache/leaderctl, `weight.json`, one entry
+per endpoint host, pruned as it expires. Holds times only: no keys, no URLs' queries.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+FILE = "weight.json"
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("LEADERCTL_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "leaderctl"
+
+
+@contextmanager
+def _locked(directory: Path):
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / (FILE + ".lock"), "a") as fh:
+        try:
+            import fcntl
+
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        except ImportError:  # not POSIX: no cross-process lock, still atomic writes
+            pass
+        yield
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _prune(data: dict, now: float, window: float) -> dict:
+    out = {}
+    for host, entry in data.items():
+        if not isinstance(entry, dict):
+            continue
+        ends = [t for t in entry.get("ends", []) if isinstance(t, (int, float)) and t + window > now]
+        until = {k: entry[k] for k in ("paused_until", "banned_until") if isinstance(entry.get(k), (int, float)) and entry[k] > now}
+        if ends or until:
+            out[host] = {"ends": ends, **until}
+    return out
+
+
+def load(host: str, window: float) -> dict:
+    """{"ends": [wall times], "paused_until": t?, "banned_until": t?} for `host`, live entries only."""
+    try:
+        with _locked(cache_dir()):
+            data = _read(cache_dir() / FILE)
+    except OSError:
+        return {"ends": []}
+    return _prune(data, time.time(), window).get(host, {"ends": []})
+
+
+def add(host: str, window: float, ends: list[float], paused_until: float | None = None, banned_until: float | None = None) -> None:
+    """Merge this run's spending into the file (atomically, under a lock)."""
+    directory = cache_dir()
+    try:
+        with _locked(directory):
+            path = directory / FILE
+            data = _prune(_read(path), time.time(), window)
+            entry = data.setdefault(host, {"ends": []})
+            entry["ends"] = sorted(entry["ends"] + [round(t, 3) for t in ends])
+            for key, value in (("paused_until", paused_until), ("banned_until", banned_until)):
+                if value is not None:
+                    entry[key] = max(value, entry.get(key, 0))
+            data = _prune(data, time.time(), window)
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".weight.", suffix=".tmp")
+            with os.fdopen(fd, "w") as fh:
+                json.dump(data, fh)
+            os.replace(tmp, path)
+    except OSError:
+        pass
