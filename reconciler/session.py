@@ -58,7 +58,7 @@ class Session:
             self.endpoint,
             weight_per_minute=self.weight_per_minute,
             max_connections=max(16, self.parallelism * 4),
-            ledger=True,  # share the minute's weight budget with the runs just before this one
+            ledger=None,  # remote exchanges: share the minute's budget (and a ban) with the runs just before
         )
         return self
 

@@ -269,7 +269,7 @@ class Connection:
         verbose: bool = False,
         window_seconds: float = 60.0,
         transport: httpx.BaseTransport | None = None,
-        ledger: bool = False,
+        ledger: bool | None = False,
     ):
         self.endpoint = check_endpoint(endpoint)
         self.recv_window = recv_window
@@ -294,7 +294,10 @@ class Connection:
         self._closed = False
         self._wall_ms = lambda: time.time_ns() // 1_000_000  # replaceable in tests
         self._ban_inherited = False
-        self._ledger_host = urlsplit(self.endpoint).netloc if ledger else None
+        host = urlsplit(self.endpoint)
+        if ledger is None:  # auto: a real exchange bans by IP; a loopback one is a sandbox or a test
+            ledger = not _is_loopback(host.hostname or "")
+        self._ledger_host = host.netloc if ledger else None
         if self._ledger_host:
             self._load_ledger()
 

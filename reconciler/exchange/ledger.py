@@ -7,7 +7,9 @@ requests already in flight would count as "kept sending" (418, a ban). So a
 connection loads what the last minute's runs spent (and any pause or ban they
 were given) when it opens, and adds its own when it closes.
 
-Best effort by design: an unwritable cache costs only this protection, never a
+Used for remote endpoints only (the real exchange bans the IP); loopback ones are
+sandboxes and test exchanges, restarted at will, where a remembered ban would only
+be stale. Best effort by design: an unwritable cache costs only this protection, never a
 run. File: $LEADERCTL_CACHE_DIR or ~/.cache/leaderctl, `weight.json`, one entry
 per endpoint host, pruned as it expires. Holds times only: no keys, no URLs' queries.
 """

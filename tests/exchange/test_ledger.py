@@ -67,3 +67,11 @@ def test_an_unwritable_cache_costs_only_the_protection(sandbox, monkeypatch, tmp
     acct = sandbox.ensure_account("alpha")
     with Connection(sandbox.url, ledger=True) as conn:
         assert conn.leader(acct.api_key, acct.api_secret).get_config()
+
+
+def test_by_default_only_remote_endpoints_keep_a_ledger():
+    transport = httpx.MockTransport(lambda r: httpx.Response(200, json={"code": 200, "data": {}}))
+    with Connection("http://127.0.0.1:9", transport=transport, ledger=None) as local:
+        assert local._ledger_host is None
+    with Connection("https://api.toobit.com", transport=transport, ledger=None) as remote:
+        assert remote._ledger_host == "api.toobit.com"
