@@ -26,7 +26,11 @@ def expand(paths: list[str | Path]) -> tuple[list[Path], list[ConfigIssue]]:
     issues: list[ConfigIssue] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml") and f.is_file())
+            found = sorted(
+                f
+                for f in p.rglob("*")
+                if f.suffix in (".yaml", ".yml") and f.is_file() and not _hidden(f.relative_to(p))
+            )
             if not found:
                 issues.append(ConfigIssue(str(p), 1, 1, "", "no *.yaml or *.yml files in this directory"))
             files.extend(found)
@@ -42,6 +46,11 @@ def expand(paths: list[str | Path]) -> tuple[list[Path], list[ConfigIssue]]:
             seen.add(key)
             unique.append(f)
     return unique, issues
+
+
+def _hidden(relative: Path) -> bool:
+    """.github/, .pre-commit-config.yaml and the like are not leader configs."""
+    return any(part.startswith(".") for part in relative.parts)
 
 
 def load_desired(paths: list[str | Path]) -> Desired:
@@ -163,6 +172,10 @@ def _dec(value) -> Decimal | None:
 
 def _build(doc: yamlload.Document) -> dict[str, LeaderSpec]:
     out = {}
+    by_leader: dict[str, dict[str, Location]] = {}  # one pass over the positions, not one per leader
+    for path, (line, col) in doc.values.items():
+        if len(path) >= 2 and path[0] == "leaders":
+            by_leader.setdefault(path[1], {})[yamlload.dotted(path)] = Location(doc.file, line, col)
     for name, leader in doc.data["leaders"].items():
         base = ("leaders", name)
         s = leader["settings"]
@@ -188,10 +201,7 @@ def _build(doc: yamlload.Document) -> dict[str, LeaderSpec]:
             referral_rate=_dec(ref.get("rate")) if ref else None,
         )
         creds = leader.get("credentials") or {}
-        locations = {}
-        for path, (line, col) in doc.values.items():
-            if path[:2] == base:
-                locations[yamlload.dotted(path)] = Location(doc.file, line, col)
+        locations = by_leader.get(name, {})
         line, col = doc.key_at(base)
         out[name] = LeaderSpec(
             name=name,

@@ -278,3 +278,18 @@ def test_schema_command_as_a_process_can_be_piped_into_a_file(tmp_path):
     done = python("-m", "reconciler", "schema", cwd=tmp_path)
     assert done.returncode == 0
     assert json.loads(done.stdout)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_directory_expansion_skips_hidden_files_and_folders(tmp_path):
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli
+
+    examples = Path(__file__).resolve().parents[2] / "examples" / "desk-btc.yaml"
+    (tmp_path / "leaders.yaml").write_text(examples.read_text())
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "plan.yml").write_text("on: push\njobs: {}\n")
+    (tmp_path / ".pre-commit-config.yaml").write_text("repos: []\n")
+    r = CliRunner().invoke(cli, ["validate", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    assert "1 file" in r.stdout
