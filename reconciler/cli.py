@@ -60,6 +60,7 @@ def exchange_options(fn):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="leaderctl", prog_name="leaderctl")
+@click.option("--format", "fmt", type=FORMATS, help="Output format of plan, apply and drift (default text).")
 @exchange_options
 def cli(**_):
     """Keep Toobit copy-trading leader settings as code: validate, plan, apply, drift."""
@@ -85,6 +86,8 @@ def _merged(**local) -> dict:
     out = {k: (v if v not in (None, ()) else base.get(k)) for k, v in local.items()}
     out["leaders"] = tuple(local.get("leaders") or ()) + tuple(base.get("leaders") or ())
     out["parallelism"] = out.get("parallelism") or 8
+    if "fmt" in out:
+        out["fmt"] = out["fmt"] or "text"
     return out
 
 
@@ -138,7 +141,7 @@ def schema():
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--format", "fmt", type=FORMATS, help="Output format (default text).")
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Save the plan for `apply --plan FILE`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
 @exchange_options
@@ -148,7 +151,8 @@ def plan(paths, fmt, out, detailed_exitcode, **opts):
     from reconciler import gitops
     from reconciler.render import render_plan
 
-    o = _merged(**opts)
+    o = _merged(fmt=fmt, **opts)
+    fmt = o["fmt"]
     desired = _load(paths)
     with _session(o) as session:
         the_plan, _ = _make_plan(o, desired, session, paths)
@@ -170,7 +174,7 @@ def _load(paths):
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--plan", "plan_file", type=click.Path(dir_okay=False), help="Apply exactly this saved plan.")
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--format", "fmt", type=FORMATS, help="Output format (default text).")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Allow removing more than 10 followers of one leader.")
 @exchange_options
@@ -183,7 +187,8 @@ def apply(paths, plan_file, fmt, auto_approve, force, **opts):
     from reconciler.errors import UsageError
     from reconciler.render import render_plan, render_result
 
-    o = _merged(**opts)
+    o = _merged(fmt=fmt, **opts)
+    fmt = o["fmt"]
     saved = None
     if plan_file:
         if paths:
@@ -220,7 +225,7 @@ def apply(paths, plan_file, fmt, auto_approve, force, **opts):
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--format", "fmt", type=FORMATS, help="Output format (default text).")
 @click.option("--webhook", metavar="URL", help="POST a Slack-compatible message when drift is found.")
 @click.option("--prometheus", type=click.Path(dir_okay=False), help="Write node-exporter textfile metrics here.")
 @exchange_options
@@ -234,7 +239,8 @@ def drift(paths, fmt, webhook, prometheus, **opts):
     from reconciler import gitops
     from reconciler.render import render_plan
 
-    o = _merged(**opts)
+    o = _merged(fmt=fmt, **opts)
+    fmt = o["fmt"]
     try:
         desired = _load(paths)
         with _session(o) as session:
@@ -294,7 +300,7 @@ SHOW = ["config", "symbols", "orders", "order-history", "trade-data", "profit-sh
 @cli.command()
 @click.argument("what", type=click.Choice(SHOW))
 @click.option("-c", "--config", "config_path", type=click.Path(), help="Config holding the leader.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), help="Output format (default text).")
 @click.option("--all", "all_pages", is_flag=True, help="Every page (order-history, followers).")
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--size", type=click.IntRange(1, 100), default=10, show_default=True)
@@ -306,7 +312,8 @@ def show(what, config_path, fmt, all_pages, page, size, period, **opts):
     from reconciler import show as report
     from reconciler.errors import UsageError
 
-    o = _merged(**opts)
+    o = _merged(fmt=fmt, **opts)
+    fmt = "json" if o["fmt"] == "json" else "text"
     if len(o["leaders"]) != 1:
         raise UsageError("show needs exactly one --leader NAME")
     spec = _spec_for(o["leaders"][0], config_path)

@@ -108,3 +108,14 @@ def test_standalone_sandbox_prints_credentials_that_work(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_common_options_work_before_the_command_too(in_tmp):
+    before = run("--format", "json", "--sandbox", "--leader", "eth-desk", "plan", EXAMPLES)
+    after = run("plan", EXAMPLES, "--format", "json", "--sandbox", "--leader", "eth-desk")
+    assert before.exit_code == after.exit_code == 0
+    assert json.loads(before.stdout) == json.loads(after.stdout)
+    assert [lp["name"] for lp in json.loads(before.stdout)["leaders"]] == ["eth-desk"]
+    # the command's own option wins over the one given before it
+    text = run("--format", "json", "--sandbox", "plan", EXAMPLES / "desks" / "eth-desk.yaml", "--format", "text")
+    assert text.stdout.startswith("leader eth-desk:")
