@@ -28,10 +28,12 @@ def boundary(fn):
 
         try:
             return fn(*args, **kwargs)
-        except ConfigError as e:
-            _fail(str(e), e.exit_code)
         except LeaderctlError as e:
-            _fail(f"Error: {e}", e.exit_code)
+            if fn.__name__ in ("plan", "apply"):  # drift reports its own failures
+                from reconciler import gitops
+
+                gitops.report_failure(fn.__name__, e)
+            _fail(str(e) if isinstance(e, ConfigError) else f"Error: {e}", e.exit_code)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
         except (click.exceptions.Exit, click.ClickException, click.Abort):

@@ -119,3 +119,15 @@ def test_common_options_work_before_the_command_too(in_tmp):
     # the command's own option wins over the one given before it
     text = run("--format", "json", "--sandbox", "plan", EXAMPLES / "desks" / "eth-desk.yaml", "--format", "text")
     assert text.stdout.startswith("leader eth-desk:")
+
+
+def test_plan_with_a_bad_config_annotates_it_in_github_actions(in_tmp, monkeypatch):
+    bad = in_tmp / "bad.yaml"
+    bad.write_text("version: 1\nleaders:\n  desk:\n    settings: {}\n    symbols: []\n")
+    summary = in_tmp / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    r = run("plan", "--sandbox", bad)
+    assert r.exit_code == 1
+    assert "::error file=" in r.stderr and ",line=4," in r.stderr
+    assert "plan failed" in summary.read_text()
