@@ -62,22 +62,13 @@ _TYPE_WORDS = {
 }
 
 
+_YAML_TYPES = ((bool, "a boolean"), (int, "an integer"), (Decimal, "a decimal number"), (str, "a string"), (list, "a list"), (dict, "a mapping"))
+
+
 def _yaml_type(value) -> str:
     if value is None:
         return "an empty value"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, Decimal):
-        return "a decimal number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
+    return next((word for kind, word in _YAML_TYPES if isinstance(value, kind)), type(value).__name__)
 
 
 def _short(value) -> str:

@@ -204,3 +204,10 @@ def parse_textfile(text: str) -> dict[str, dict]:
 
 def per_leader(families: dict, metric: str) -> dict[str, float]:
     return {dict(k)["leader"]: v for k, v in families[metric]["samples"].items()}
+
+
+def applied(ws, config: str = "examples/"):
+    """The workspace after `apply --auto-approve` of `config` converged."""
+    r = ws.leaderctl("apply", "--sandbox", "--auto-approve", config)
+    assert r.code == 0, r.output
+    return ws

@@ -5,23 +5,11 @@ import json
 import time
 
 import pytest
-from gitops_testkit import Receiver, closed_port_url, parse_textfile, per_leader, workspace
+from gitops_testkit import Receiver, applied, closed_port_url, parse_textfile, per_leader
 
 CFG = "examples/"
 LEADERS = {"desk-btc", "alt-private", "alt-public", "eth-desk"}
 
-
-@pytest.fixture
-def ws(tmp_path):
-    w = workspace(tmp_path)
-    yield w
-    w.assert_no_secrets()
-
-
-def applied(ws):
-    r = ws.leaderctl("apply", "--sandbox", "--auto-approve", CFG)
-    assert r.code == 0, r.output
-    return ws
 
 
 # ---------------------------------------------------------------- webhook

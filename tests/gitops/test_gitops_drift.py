@@ -5,25 +5,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from gitops_testkit import workspace
+from gitops_testkit import applied
 
 CFG = "examples/"
 BTC = "examples/desk-btc.yaml"
 ALT = "examples/desks/alt-desks.yaml"
 
-
-@pytest.fixture
-def ws(tmp_path):
-    w = workspace(tmp_path)
-    yield w
-    w.assert_no_secrets()
-
-
-def applied(ws):
-    r = ws.leaderctl("apply", "--sandbox", "--auto-approve", CFG)
-    assert r.code == 0, r.output
-    return ws
 
 
 def test_fresh_sandbox_drifts_apply_converges_and_a_change_behind_the_back_drifts_again(ws):
