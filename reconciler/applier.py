@@ -35,7 +35,7 @@ class Applier:
             return Result(leaders=[f.result() for f in futures])
 
     def _one(self, lp: LeaderPlan, ctx) -> LeaderResult:
-        from reconciler.exchange import BannedError, ExchangeError
+        from reconciler.exchange import ExchangeError
 
         res = LeaderResult(plan=lp, result="in_sync")
         if lp.status == "blocked":
@@ -51,11 +51,9 @@ class Applier:
         if lp.changes:
             try:
                 put_ok = self._put_and_confirm(lp, spec, client, live, res)
-            except BannedError:
-                raise
-            except ExchangeError as e:
+            except ExchangeError as e:  # a ban (418) too: report what was written so far, send nothing more
                 put_ok = False
-                res.messages.append(f"config not confirmed: {e}")
+                res.messages.append(f"config {'not confirmed' if res.put_sent else 'not applied'}: {e}")
         for user_id in lp.follower_removals:
             res.removals[user_id] = self._remove(client, user_id, res)
         states = set(res.removals.values())
@@ -99,7 +97,7 @@ class Applier:
         return True
 
     def _remove(self, client, user_id: int, res: LeaderResult) -> str:
-        from reconciler.exchange import BannedError, ExchangeError, OutcomeUnknownError
+        from reconciler.exchange import ExchangeError, OutcomeUnknownError
 
         for attempt in (1, 2):
             try:
@@ -110,8 +108,6 @@ class Applier:
                     res.messages.append(f"follower {user_id}: outcome unknown (the exchange answered 5XX or timed out twice)")
                     return "unknown"
                 continue  # DELETE is idempotent: a second try settles it (-32045 = already gone)
-            except BannedError:
-                raise
             except ExchangeError as e:
                 if e.code == -32045:
                     return "not_found" if attempt == 1 else "removed"

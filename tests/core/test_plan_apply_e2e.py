@@ -229,3 +229,18 @@ def test_secrets_never_in_output(exchange):
         assert secret not in blob
     assert "(sensitive)" in blob
     assert exchange.config("desk")["inviteCode"] == "SECRET77"
+
+
+def test_a_ban_mid_apply_reports_what_was_written_and_sends_nothing_more(exchange):
+    set_live(exchange, "desk", profitRate="0.05")
+    extra = "followers:\n  remove: [900000001, 900000002]\n"
+    path = exchange.write(config_text(leader_yaml("desk", rate="0.1", extra=extra)))
+    exchange.sb.inject(Fault(method="DELETE", kind="5xx_before", status=418, times=None))
+    r = exchange.run("apply", "--auto-approve", "--format", "json", path)
+    assert r.exit_code == 3, r.output  # the config was written, the removals were not
+    (lp,) = json.loads(r.stdout)["leaders"]
+    assert lp["result"] == "partial"
+    assert set(lp["follower_results"].values()) == {"failed"}
+    assert any("banned" in m for m in lp["messages"])
+    assert len([w for w in exchange.sb.requests if w.method == "DELETE"]) == 1  # nothing sent after the 418
+    assert exchange.config("desk")["profitRate"] in ("0.1", "0.10")
