@@ -9,7 +9,7 @@ import sys
 import time
 
 import pytest
-from conftest import config_text, leader_yaml
+from e2e_kit import config_text, leader_yaml
 from test_plan_apply_e2e import set_live
 
 

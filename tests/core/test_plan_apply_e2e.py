@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import config_text, leader_yaml
+from e2e_kit import config_text, leader_yaml
 
 from reconciler.sandbox import Fault
 

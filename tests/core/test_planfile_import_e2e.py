@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import config_text, leader_yaml
+from e2e_kit import config_text, leader_yaml
 from test_plan_apply_e2e import set_live
 
 
