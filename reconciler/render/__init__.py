@@ -1,33 +1,24 @@
 """Renderers: the same Plan or Result as text (terminals), markdown (PR comments) or JSON (machines)."""
 from __future__ import annotations
 
+from importlib import import_module
+
+_MODULES = {"json": "as_json", "markdown": "as_markdown", "text": "as_text"}
+
+
+def _renderer(fmt: str):
+    """The renderer module of one format, imported only when used."""
+    return import_module(f"reconciler.render.{_MODULES[fmt]}")
+
 
 def render_plan(plan, fmt: str, *, color: bool = False) -> str:
-    if fmt == "json":
-        from reconciler.render import as_json
-
-        return as_json.plan(plan)
-    if fmt == "markdown":
-        from reconciler.render import as_markdown
-
-        return as_markdown.plan(plan)
-    from reconciler.render import as_text
-
-    return as_text.plan(plan, color=color)
+    module = _renderer(fmt)
+    return module.plan(plan, color=color) if fmt == "text" else module.plan(plan)
 
 
 def render_result(result, fmt: str, *, color: bool = False) -> str:
-    if fmt == "json":
-        from reconciler.render import as_json
-
-        return as_json.result(result)
-    if fmt == "markdown":
-        from reconciler.render import as_markdown
-
-        return as_markdown.result(result)
-    from reconciler.render import as_text
-
-    return as_text.result(result, color=color)
+    module = _renderer(fmt)
+    return module.result(result, color=color) if fmt == "text" else module.result(result)
 
 
 def summary(plan) -> dict:
