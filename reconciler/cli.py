@@ -111,15 +111,6 @@ def _make_plan(o: dict, desired, session, paths):
     return Planner(session).plan(leaders, paths=[str(p) for p in paths], config_fingerprint=config_fingerprint(desired))
 
 
-def plan_exit(plan, detailed: bool) -> int:
-    statuses = {lp.status for lp in plan.leaders}
-    if statuses & {"blocked", "error"}:
-        return 1
-    if detailed and "changes" in statuses:
-        return 2
-    return 0
-
-
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @boundary
@@ -164,7 +155,7 @@ def plan(paths, fmt, out, detailed_exitcode, **opts):
         planfile.save(the_plan, out)
     click.echo(render_plan(the_plan, fmt, color=_color(o)), nl=False)
     gitops.report(render_plan(the_plan, "markdown"), the_plan, desired.leaders)
-    sys.exit(plan_exit(the_plan, detailed_exitcode))
+    sys.exit(the_plan.exit_code(detailed_exitcode))
 
 
 def _load(paths):
@@ -259,7 +250,7 @@ def drift(paths, fmt, webhook, prometheus, **opts):
         gitops.write_metrics(prometheus, the_plan)
     if webhook and any(lp.status == "changes" for lp in the_plan.leaders):
         gitops.send_webhook(webhook, the_plan)
-    sys.exit(gitops.drift_exit(the_plan))
+    sys.exit(the_plan.exit_code(detailed=True))
 
 
 @cli.command("import")

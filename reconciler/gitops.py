@@ -72,16 +72,6 @@ def drift_markdown(markdown: str) -> str:
     return markdown.replace(PLAN_MARKER, DRIFT_MARKER, 1).replace("## leaderctl plan", "## leaderctl drift", 1)
 
 
-def drift_exit(plan) -> int:
-    """0 in sync, 2 drift, 1 error: an error or a blocked leader wins, as with `plan`,
-    because the check could not tell the whole truth (the webhook and metrics still
-    report the leaders that did drift)."""
-    statuses = {lp.status for lp in plan.leaders}
-    if statuses & {"error", "blocked"}:
-        return 1
-    return 2 if "changes" in statuses else 0
-
-
 def _escape(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
@@ -222,7 +212,7 @@ def metrics_text(plan, now: float | None = None) -> str:
     out += ["# HELP leaderctl_leader_ok Whether the leader could be checked (not blocked or in error).", "# TYPE leaderctl_leader_ok gauge"]
     for lp in leaders:
         out.append(f'leaderctl_leader_ok{{leader="{lp.name}"}} {0 if lp.status in ("error", "blocked") else 1}')
-    ok = plan is not None and drift_exit(plan) != 1
+    ok = plan is not None and plan.exit_code(detailed=True) != 1
     out += [
         "# HELP leaderctl_last_check_timestamp_seconds When the last drift check ran.",
         "# TYPE leaderctl_last_check_timestamp_seconds gauge",

@@ -137,6 +137,14 @@ class Plan:
     config_fingerprint: str | None = None
     paths: tuple[str, ...] = ()
 
+    def exit_code(self, detailed: bool) -> int:
+        """plan/drift: 1 when a leader is blocked or in error (the plan is not the whole truth),
+        else 2 for changes when `detailed` (--detailed-exitcode, drift), else 0."""
+        statuses = {lp.status for lp in self.leaders}
+        if statuses & {"blocked", "error"}:
+            return 1
+        return 2 if detailed and "changes" in statuses else 0
+
 
 @dataclass
 class LeaderResult:
