@@ -13,8 +13,8 @@ What it does (README.md, "Benchmarks", explains the numbers):
   in sync with them (one file per leader, credentials in LEADERCTL_<NAME>_API_KEY /
   _API_SECRET, the endpoint in LEADERCTL_ENDPOINT), and runs `leaderctl plan
   --format json DIR` in a subprocess (`CHILD`: the CLI's main with a timer around
-  Planner.plan). It reports the median wall time of that process, the median time
-  of its network phase (Planner.plan) and both against the lower bound (below),
+  LivePlanner.plan). It reports the median wall time of that process, the median time
+  of its network phase (LivePlanner.plan) and both against the lower bound (below),
   the requests the sandbox saw, every 429, and the process's peak RSS (VmHWM).
 - Requests per leader: from the plan runs, and from `apply --auto-approve` on a
   config that changes one setting per leader (then the same apply again, in sync).
@@ -67,20 +67,20 @@ REQUESTS_PER_LEADER_MIN = 3  # GET config, GET symbols, GET orders/current
 APPLY_LEADERS = 10  # leaders in the apply runs (fewer if --sizes is smaller)
 
 # Runs `leaderctl plan` in this process (cli.main, as the console script does) with a
-# timer around Planner.plan, then writes the timings and the peak RSS as JSON.
+# timer around LivePlanner.plan, then writes the timings and the peak RSS as JSON.
 CHILD = r"""
 import json, os, sys, time
 out = os.environ.pop("LEADERCTL_BENCH_RESULT")
 from reconciler import runner
 spans = []
-_plan = runner.Planner.plan
+_plan = runner.LivePlanner.plan
 def _timed(self, *args, **kwargs):
     start = time.perf_counter()
     try:
         return _plan(self, *args, **kwargs)
     finally:
         spans.append(time.perf_counter() - start)
-runner.Planner.plan = _timed
+runner.LivePlanner.plan = _timed
 from reconciler.cli import main
 code = 0
 try:
@@ -218,7 +218,7 @@ class Exchange:
             if change:
                 rate = Decimal("0.12") if live.settings.profit_rate == Decimal("0.1") else Decimal("0.1")
                 live = replace(live, settings=replace(live.settings, profit_rate=rate))
-            (directory / f"{name}.yaml").write_text(to_yaml(bare_spec(name), live), encoding="utf-8")
+            (directory / f"{name}.yaml").write_text(to_yaml([(bare_spec(name), live)]), encoding="utf-8")
         return directory
 
     def stop(self) -> None:

@@ -2,118 +2,184 @@
 the follower removals.
 
 Money-safe rules: only the body the plan computed is sent; a write answered by a
-5XX or a timeout is settled by reading the state back, never assumed; success is
-only reported after the read-back matches.
+5XX, a timeout, -1006/-1007 or a malformed answer is settled by reading the state
+back, never assumed; success is only reported after the read-back matches. Once
+`stop` is set (the first Ctrl-C or SIGTERM) no new write starts: writes in flight
+are settled, and what never began is reported `not_started`.
 """
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from enum import StrEnum
 
+from reconciler.errors import LeaderctlError
 from reconciler.live import refresh_config
-from reconciler.model import LeaderPlan, LeaderResult, Result
-from reconciler.planner import fingerprint, plan_leader
+from reconciler.model import LeaderOutcome, LeaderPlan, LeaderResult, LeaderStatus, Removal, Result
+from reconciler.planner import fingerprint, remaining
+from reconciler.runner import Reading
 
-CONVERGED = ("applied", "in_sync")
+FOLLOWER_NOT_FOUND = -32045
+FOLLOWER_HAS_POSITION = -120055
 
 
-def exit_code(result: Result) -> int:
-    """0 all converged; 3 something was written or is pending but not all converged; 1 nothing written."""
-    if all(r.result in CONVERGED for r in result.leaders):
-        return 0
-    wrote = any(r.put_sent or any(v in ("removed", "pending", "unknown") for v in r.removals.values()) for r in result.leaders)
-    return 3 if wrote else 1
+class PutOutcome(StrEnum):
+    NONE = "none"  # no config changes: nothing to send
+    CONFIRMED = "confirmed"  # sent, and the read-back shows the desired config
+    NOT_APPLIED = "not_applied"  # refused, or known not to have changed anything
+    UNKNOWN = "unknown"  # sent; whether it was applied cannot be told
+    DIFFERS = "differs"  # accepted, but the read-back still differs
+
+
+def outcome(put: PutOutcome, removals: dict[int, Removal]) -> LeaderOutcome:
+    """A leader's result from what became of its PUT and of its follower removals (pure)."""
+    states = set(removals.values())
+    wrote = put in (PutOutcome.CONFIRMED, PutOutcome.UNKNOWN, PutOutcome.DIFFERS) or bool(
+        states & {Removal.REMOVED, Removal.PENDING, Removal.UNKNOWN}
+    )
+    if put in (PutOutcome.UNKNOWN, PutOutcome.DIFFERS):
+        return LeaderOutcome.PARTIAL
+    unsettled = states & {Removal.PENDING, Removal.FAILED, Removal.UNKNOWN, Removal.NOT_STARTED}
+    if put is PutOutcome.NOT_APPLIED or unsettled:
+        if wrote:
+            return LeaderOutcome.PARTIAL
+        return LeaderOutcome.NOT_STARTED if states == {Removal.NOT_STARTED} and put is PutOutcome.NONE else LeaderOutcome.FAILED
+    return LeaderOutcome.APPLIED if wrote else LeaderOutcome.IN_SYNC
 
 
 class Applier:
-    def __init__(self, session, *, max_put_attempts: int = 2):
+    def __init__(self, session, *, stop: threading.Event | None = None, max_put_attempts: int = 2):
         self.session = session
+        self.stop = stop or threading.Event()
         self.max_put_attempts = max_put_attempts
+        self._lock = threading.Lock()
+        self._in_flight: dict[int, str] = {}  # thread -> "leader X: PUT config"
+        self._sent = False
 
-    def apply(self, plans: list[LeaderPlan], contexts: dict) -> Result:
-        with ThreadPoolExecutor(self.session.parallelism, thread_name_prefix="apply") as pool:
-            futures = [pool.submit(self._one, lp, contexts.get(lp.name)) for lp in plans]
-            return Result(leaders=[f.result() for f in futures])
+    def writes(self) -> tuple[list[str], bool]:
+        """(writes sent and not yet settled, whether any write was sent): for the second Ctrl-C."""
+        with self._lock:
+            return sorted(self._in_flight.values()), self._sent
 
-    def _one(self, lp: LeaderPlan, ctx) -> LeaderResult:
-        from reconciler.exchange import ExchangeError
+    def apply(self, plans: list[LeaderPlan], readings: dict[str, Reading]) -> Result:
+        pool = ThreadPoolExecutor(self.session.parallelism, thread_name_prefix="apply")
+        try:
+            futures = [pool.submit(self._one, lp, readings.get(lp.name)) for lp in plans]
+            return Result(leaders=[f.result() for f in futures], interrupted=self.stop.is_set())
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
 
-        res = LeaderResult(plan=lp, result="in_sync")
-        if lp.status == "blocked":
-            res.result = "blocked"
-            res.messages = [p.message for p in lp.problems]
+    def _one(self, lp: LeaderPlan, reading: Reading | None) -> LeaderResult:
+        if lp.status is LeaderStatus.BLOCKED:
+            return LeaderResult(lp, LeaderOutcome.BLOCKED, [p.message for p in lp.problems])
+        if lp.status is LeaderStatus.ERROR or reading is None or reading.client is None:
+            return LeaderResult(lp, LeaderOutcome.FAILED, [p.message for p in lp.problems] or ["the leader could not be planned"])
+        res = LeaderResult(lp, LeaderOutcome.IN_SYNC)
+        if self.stop.is_set():
+            res.removals = dict.fromkeys(lp.follower_removals, Removal.NOT_STARTED)
+            res.result = LeaderOutcome.NOT_STARTED if lp.writes else LeaderOutcome.IN_SYNC
             return res
-        if lp.status == "error" or ctx is None or ctx[1] is None:
-            res.result = "failed"
-            res.messages = [p.message for p in lp.problems] or ["the leader could not be planned"]
-            return res
-        spec, client, live = ctx
-        put_ok = True
-        if lp.changes:
-            try:
-                put_ok = self._put_and_confirm(lp, spec, client, live, res)
-            except ExchangeError as e:  # a ban (418) too: report what was written so far, send nothing more
-                put_ok = False
-                res.messages.append(f"config {'not confirmed' if res.put_sent else 'not applied'}: {e}")
+        put = self._put_and_confirm(lp, reading, res) if lp.changes else PutOutcome.NONE
         for user_id in lp.follower_removals:
-            res.removals[user_id] = self._remove(client, user_id, res)
-        states = set(res.removals.values())
-        wrote = res.put_sent or "removed" in states
-        if not put_ok:
-            res.result = "partial" if "removed" in states else "failed"
-        elif "pending" in states or states & {"failed", "unknown"}:
-            res.result = "partial" if (wrote or "pending" in states) else "failed"
-        elif wrote:
-            res.result = "applied"
+            res.removals[user_id] = Removal.NOT_STARTED if self.stop.is_set() else self._remove(reading, user_id, res)
+        res.result = outcome(put, res.removals)
         return res
 
-    def _put_and_confirm(self, lp, spec, client, live, res: LeaderResult) -> bool:
+    # -- the config ---------------------------------------------------------------------------
+
+    def _put_and_confirm(self, lp: LeaderPlan, reading: Reading, res: LeaderResult) -> PutOutcome:
         """PUT the body, settle an unknown outcome by reading back, confirm the result."""
         from reconciler.exchange import OutcomeUnknownError
 
         for attempt in range(1, self.max_put_attempts + 1):
             try:
-                client.put_config(lp.body)
-                res.put_sent = True
+                with self._writing(lp.name, "PUT config"):
+                    res.put_sent = True
+                    reading.client.put_config(lp.body)
             except OutcomeUnknownError as e:
-                res.put_sent = True  # it may have been applied: only a read-back can tell
-                after = refresh_config(live, client.get_config())
-                if not plan_leader(spec, after).changes:
-                    res.messages.append(f"the exchange answered with an unknown outcome ({e.label}); reading back shows the config applied")
-                    return True
-                if fingerprint(after) == fingerprint(live) and attempt < self.max_put_attempts:
-                    res.messages.append(f"the exchange answered with an unknown outcome ({e.label}); reading back shows nothing changed: sending the same config again")
-                    continue
-                res.messages.append(
-                    f"outcome unknown: the exchange answered {e.label} and reading back does not show the desired config; run plan to see the current state"
-                )
-                return False
-            break
-        after = refresh_config(live, client.get_config())
-        remaining = plan_leader(spec, after).changes
-        if remaining:
-            diffs = ", ".join(f"{c.path} ({c.action})" for c in remaining)
-            res.messages.append(f"the exchange accepted the config but reading it back still differs: {diffs}")
-            return False
-        return True
+                settled = self._settle(lp, reading, res, e.label, last=attempt == self.max_put_attempts)
+                if settled is not None:
+                    return settled
+                continue  # reading back showed nothing changed: the same body once more
+            except LeaderctlError as e:  # refused (a 4XX, a code, a ban before sending): nothing written
+                res.put_sent = False
+                res.messages.append(f"config not applied: {e}")
+                return PutOutcome.NOT_APPLIED
+            return self._confirm(reading, res)
+        return PutOutcome.UNKNOWN
 
-    def _remove(self, client, user_id: int, res: LeaderResult) -> str:
+    def _settle(self, lp: LeaderPlan, reading: Reading, res: LeaderResult, label: str, *, last: bool) -> PutOutcome | None:
+        """After an unknown outcome: CONFIRMED or UNKNOWN; None to send the same body again."""
+        after = self._read_back(reading, res, f"the exchange answered {label}")
+        if after is None:
+            return PutOutcome.UNKNOWN
+        if not remaining(reading.leader, after):
+            res.messages.append(f"the exchange answered with an unknown outcome ({label}); reading back shows the config applied")
+            return PutOutcome.CONFIRMED
+        if fingerprint(after) == fingerprint(reading.live):
+            if last or self.stop.is_set():  # a 5XX'd write may still land: unknown, never "failed"
+                why = "not sent again: interrupted" if self.stop.is_set() else "sent twice"
+                res.messages.append(f"outcome unknown: the exchange answered {label} and reading back shows nothing changed yet ({why}); run plan to see the current state")
+                return PutOutcome.UNKNOWN
+            res.messages.append(f"the exchange answered with an unknown outcome ({label}); reading back shows nothing changed: sending the same config again")
+            return None
+        res.messages.append(f"outcome unknown: the exchange answered {label} and reading back does not show the desired config; run plan to see the current state")
+        return PutOutcome.UNKNOWN
+
+    def _confirm(self, reading: Reading, res: LeaderResult) -> PutOutcome:
+        after = self._read_back(reading, res, "the exchange accepted the config")
+        if after is None:
+            return PutOutcome.UNKNOWN
+        left = remaining(reading.leader, after)
+        if left:
+            diffs = ", ".join(f"{c.path} ({c.action})" for c in left)
+            res.messages.append(f"the exchange accepted the config but reading it back still differs: {diffs}")
+            return PutOutcome.DIFFERS
+        return PutOutcome.CONFIRMED
+
+    def _read_back(self, reading: Reading, res: LeaderResult, what: str):
+        """GET config after a write; None (outcome unknown) when it cannot be read or trusted."""
+        try:
+            return refresh_config(reading.live, reading.client.get_config())
+        except LeaderctlError as e:
+            res.messages.append(f"outcome unknown: {what}, but reading the config back failed: {e}; run plan to see the current state")
+            return None
+
+    # -- followers ----------------------------------------------------------------------------
+
+    def _remove(self, reading: Reading, user_id: int, res: LeaderResult) -> Removal:
         from reconciler.exchange import ExchangeError, OutcomeUnknownError
 
         for attempt in (1, 2):
             try:
-                client.remove_follower(user_id)
-                return "removed"
+                with self._writing(reading.leader.name, f"DELETE follower {user_id}"):
+                    reading.client.remove_follower(user_id)
+                return Removal.REMOVED
             except OutcomeUnknownError:
-                if attempt == 2:
-                    res.messages.append(f"follower {user_id}: outcome unknown (the exchange answered 5XX or timed out twice)")
-                    return "unknown"
+                if attempt == 2 or self.stop.is_set():
+                    res.messages.append(f"follower {user_id}: outcome unknown (the exchange answered 5XX or timed out)")
+                    return Removal.UNKNOWN
                 continue  # DELETE is idempotent: a second try settles it (-32045 = already gone)
             except ExchangeError as e:
-                if e.code == -32045:
-                    return "not_found" if attempt == 1 else "removed"
-                if e.code == -120055:
+                if e.code == FOLLOWER_NOT_FOUND:
+                    return Removal.NOT_FOUND if attempt == 1 else Removal.REMOVED
+                if e.code == FOLLOWER_HAS_POSITION:
                     res.messages.append(f"follower {user_id}: pending: has a copy position and cannot be removed yet (-120055); apply again once it is closed")
-                    return "pending"
+                    return Removal.PENDING
                 res.messages.append(f"follower {user_id}: {e}")
-                return "failed"
-        return "unknown"
+                return Removal.FAILED
+        return Removal.UNKNOWN
+
+    @contextmanager
+    def _writing(self, leader: str, what: str):
+        """Mark a write as in flight while it is being sent and answered."""
+        key = threading.get_ident()
+        with self._lock:
+            self._in_flight[key] = f"leader {leader}: {what}"
+            self._sent = True
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight.pop(key, None)

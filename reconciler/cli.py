@@ -1,15 +1,21 @@
-"""The command line: parse options, call the core, render, exit.
+"""The command line: parse options, call the core (`operations`), render, exit.
 
-Heavy modules (httpx, deepdiff, jsonschema) are imported inside the commands
-that need them, so `--help` and `validate` start fast.
+Every error is rendered once, in `boundary`. Heavy modules (httpx, jsonschema)
+are imported only by the code that uses them, so `--help` and `validate` start fast.
 """
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from functools import wraps
 
 import click
+
+from reconciler import gitops, operations
+from reconciler.errors import ConfigError, LeaderctlError, UsageError
+from reconciler.model import LeaderStatus
+from reconciler.render import render_plan, render_result
 
 FORMATS = click.Choice(["text", "json", "markdown"])
 
@@ -19,40 +25,47 @@ def _fail(message: str, code: int = 1):
     sys.exit(code)
 
 
-def boundary(fn):
-    """Render every leaderctl error once, here, and exit with its code: never a traceback."""
+def boundary(report: str | None = None):
+    """Render every leaderctl error once, here, and exit with its code: never a traceback.
 
-    @wraps(fn)
-    def wrapper(*args, **kwargs):
-        from reconciler.errors import ConfigError, LeaderctlError
+    `report` names the command whose failures also go to the GitHub step summary.
+    """
 
-        try:
-            return fn(*args, **kwargs)
-        except LeaderctlError as e:
-            if fn.__name__ in ("plan", "apply"):  # drift reports its own failures
-                from reconciler import gitops
-
-                gitops.report_failure(fn.__name__, e)
-            _fail(str(e) if isinstance(e, ConfigError) else f"Error: {e}", e.exit_code)
-        except KeyboardInterrupt:
-            _fail("interrupted", 130)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
-            raise
-        except Exception as e:  # a bug: say so in one line; the traceback only on request
-            if os.environ.get("LEADERCTL_DEBUG"):
+    def decorate(fn):
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except LeaderctlError as e:
+                if report:
+                    gitops.report_failure(report, e)
+                _fail(str(e) if isinstance(e, ConfigError) else f"Error: {e}", e.exit_code)
+            except KeyboardInterrupt as e:
+                click.echo(f"interrupted ({e or 'SIGINT'}): nothing was written", err=True)
+                sys.stdout.flush()
+                os._exit(1)  # in-flight reads are abandoned, not waited for
+            except (click.exceptions.Exit, click.ClickException, click.Abort):
                 raise
-            _fail(f"internal error: {type(e).__name__} (set LEADERCTL_DEBUG=1 for a traceback)")
+            except Exception as e:  # a bug: say so in one line; the traceback only on request
+                if os.environ.get("LEADERCTL_DEBUG"):
+                    raise
+                _fail(f"internal error: {type(e).__name__} (set LEADERCTL_DEBUG=1 for a traceback)")
 
-    return wrapper
+        return wrapper
+
+    return decorate
 
 
 def exchange_options(fn):
-    """--leader/--endpoint/--sandbox/--parallelism/--no-color, accepted before or after the command."""
+    """--leader/--endpoint/--sandbox/--parallelism/--timeout/-v/--no-color, before or after the command."""
     opts = [
         click.option("--leader", "leaders", multiple=True, metavar="NAME", help="Limit the run to this leader (repeatable)."),
         click.option("--endpoint", metavar="URL", help="Exchange base URL (env LEADERCTL_ENDPOINT; default https://api.toobit.com)."),
         click.option("--sandbox", is_flag=True, default=None, help="Use the embedded simulated exchange (.leaderctl/sandbox.json)."),
         click.option("--parallelism", type=click.IntRange(1, 64), metavar="N", help="Leaders at once (default 8)."),
+        click.option("--timeout", type=click.FloatRange(0, 3600, min_open=True), metavar="SECONDS",
+                     help="Deadline of each request as a whole (env LEADERCTL_TIMEOUT; default 30)."),
+        click.option("-v", "--verbose", is_flag=True, default=None, help="Log every request to stderr (also LEADERCTL_LOG=debug)."),
         click.option("--no-color", "no_color", is_flag=True, default=None, help="No colour (also NO_COLOR)."),
     ]
     for opt in reversed(opts):
@@ -90,41 +103,48 @@ def _merged(**local) -> dict:
     out["parallelism"] = out.get("parallelism") or 8
     if "fmt" in out:
         out["fmt"] = out["fmt"] or "text"
+    verbose = bool(out.get("verbose")) or os.environ.get("LEADERCTL_LOG", "").lower() == "debug"
+    if verbose:
+        _log_requests()
+    out["connect"] = operations.Connect(
+        endpoint=out.get("endpoint"), sandbox=bool(out.get("sandbox")), parallelism=out["parallelism"],
+        timeout=out.get("timeout"), verbose=verbose,
+    )
     return out
 
 
-def _session(o: dict):
-    from reconciler.session import Session
-
-    return Session(o.get("endpoint"), sandbox=bool(o.get("sandbox")), parallelism=o["parallelism"])
+def _log_requests() -> None:
+    """-v: the client's request log (method, path, status, code, weight, timing; no secrets) on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("leaderctl: %(message)s"))
+    for name in ("leaderctl", "reconciler.exchange"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(handler)
 
 
 def _color(o: dict) -> bool:
     return not o.get("no_color") and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
 
-def _make_plan(o: dict, desired, session, paths):
-    from reconciler.planfile import config_fingerprint
-    from reconciler.runner import Planner, select
-
-    leaders = select(desired, o["leaders"])
-    return Planner(session).plan(leaders, paths=[str(p) for p in paths], config_fingerprint=config_fingerprint(desired))
+def _warn(desired) -> None:
+    for line in desired.warnings:
+        click.echo(line, err=True)
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@boundary
+@boundary()
 def validate(paths):
     """Check config files offline against the schema and the exchange's rules."""
-    from reconciler.config import load_desired
-
-    desired = load_desired(list(paths))
+    desired = operations.load(paths)
+    _warn(desired)
     n, f = len(desired.leaders), len(desired.files)
     click.echo(f"valid: {n} leader{'s' if n != 1 else ''} in {f} file{'s' if f != 1 else ''}")
 
 
 @cli.command()
-@boundary
+@boundary()
 def schema():
     """Print the JSON Schema of the config files."""
     from reconciler.schema import schema_text
@@ -137,31 +157,21 @@ def schema():
 @click.option("--format", "fmt", type=FORMATS, help="Output format (default text).")
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Save the plan for `apply --plan FILE`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@click.option("--explain", is_flag=True, help="Say where each desired value was written (file:line, profile or leader).")
 @exchange_options
-@boundary
-def plan(paths, fmt, out, detailed_exitcode, **opts):
+@boundary(report="plan")
+def plan(paths, fmt, out, detailed_exitcode, explain, **opts):
     """Read the live state and show what apply would change."""
-    from reconciler import gitops
-    from reconciler.render import render_plan
-
     o = _merged(fmt=fmt, **opts)
-    fmt = o["fmt"]
-    desired = _load(paths)
-    with _session(o) as session:
-        the_plan, _ = _make_plan(o, desired, session, paths)
+    desired, the_plan = operations.plan(paths, o["leaders"], o["connect"])
+    _warn(desired)
     if out:
         from reconciler import planfile
 
         planfile.save(the_plan, out)
-    click.echo(render_plan(the_plan, fmt, color=_color(o)), nl=False)
+    click.echo(render_plan(the_plan, o["fmt"], color=_color(o), explain=explain), nl=False)
     gitops.report(render_plan(the_plan, "markdown"), the_plan, desired.leaders)
     sys.exit(the_plan.exit_code(detailed_exitcode))
-
-
-def _load(paths):
-    from reconciler.config import load_desired
-
-    return load_desired(list(paths))
 
 
 @cli.command()
@@ -171,49 +181,30 @@ def _load(paths):
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Allow removing more than 10 followers of one leader.")
 @exchange_options
-@boundary
+@boundary(report="apply")
 def apply(paths, plan_file, fmt, auto_approve, force, **opts):
     """Plan, ask, then write: one PUT per leader with changes, then follower removals."""
-    from reconciler import gitops, planfile
-    from reconciler.applier import CONVERGED, Applier, exit_code
-    from reconciler.model import Plan
-    from reconciler.errors import UsageError
-    from reconciler.render import render_plan, render_result
+    from reconciler.model import CONVERGED, Plan
 
     o = _merged(fmt=fmt, **opts)
-    fmt = o["fmt"]
-    saved = None
-    if plan_file:
-        if paths:
-            raise UsageError("give either config PATHs or --plan FILE, not both")
-        saved = planfile.load(plan_file)
-        paths = saved.get("paths") or []
-        o["leaders"] = tuple(lp["name"] for lp in saved["leaders"])
-    elif not paths:
-        raise UsageError("give config PATHs (or --plan FILE)")
-    desired = _load(paths)
-    if not auto_approve and not sys.stdin.isatty():
-        raise UsageError("apply needs confirmation but there is no terminal: pass --auto-approve (nothing was written)")
-    with _session(o) as session:
-        the_plan, contexts = _make_plan(o, desired, session, paths)
-        if saved is not None:
-            planfile.check_fresh(saved, desired, the_plan)
-        many = [lp.name for lp in the_plan.leaders if len(lp.follower_removals) > 10 and lp.status in ("changes", "in_sync")]
-        if many and not force:
-            raise UsageError(f"more than 10 followers to remove for {', '.join(many)}: pass --force to confirm (nothing was written)")
-        out = sys.stdout if fmt == "text" else sys.stderr
-        click.echo(render_plan(the_plan, "text", color=_color(o)), nl=False, file=out)
-        writes = [lp for lp in the_plan.leaders if (lp.changes and lp.status == "changes") or lp.follower_removals]
-        if writes and not auto_approve:
-            answer = click.prompt("Apply these changes? Only 'yes' is accepted", default="", show_default=False)
-            if answer.strip() != "yes":
-                _fail("apply cancelled: nothing was written", 1)
-        result = Applier(session).apply(the_plan.leaders, contexts)
-    click.echo(render_result(result, fmt, color=_color(o)), nl=False)
+    request = operations.ApplyRequest(
+        paths=tuple(paths), leaders=o["leaders"], plan_file=plan_file, auto_approve=auto_approve, force=force,
+        interactive=sys.stdin.isatty(),
+    )
+    plan_out = sys.stdout if o["fmt"] == "text" else sys.stderr
+
+    def show(the_plan):
+        click.echo(render_plan(the_plan, "text", color=_color(o)), nl=False, file=plan_out)
+
+    def confirm() -> bool:
+        return click.prompt("Apply these changes? Only 'yes' is accepted", default="", show_default=False).strip() == "yes"
+
+    desired, result = operations.apply(request, o["connect"], show=show, confirm=confirm)
+    click.echo(render_result(result, o["fmt"], color=_color(o)), nl=False)
     # annotate only what did not converge: applied changes are no longer differences
     unsettled = Plan(leaders=[r.plan for r in result.leaders if r.result not in CONVERGED])
     gitops.report(render_result(result, "markdown"), unsettled, desired.leaders)
-    sys.exit(exit_code(result))
+    sys.exit(result.exit_code())
 
 
 @cli.command()
@@ -222,52 +213,47 @@ def apply(paths, plan_file, fmt, auto_approve, force, **opts):
 @click.option("--webhook", metavar="URL", help="POST a Slack-compatible message when drift is found.")
 @click.option("--prometheus", type=click.Path(dir_okay=False), help="Write node-exporter textfile metrics here.")
 @exchange_options
-@boundary
+@boundary()
 def drift(paths, fmt, webhook, prometheus, **opts):
     """The plan, for schedules: exit 0 in sync, 2 drift, 1 error.
 
     An error or a blocked leader makes it 1 even when others drifted (as `plan`
     does); the webhook and the metrics still name every drifted leader.
     """
-    from reconciler import gitops
-    from reconciler.render import render_plan
-
     o = _merged(fmt=fmt, **opts)
-    fmt = o["fmt"]
     try:
-        desired = _load(paths)
-        with _session(o) as session:
-            the_plan, _ = _make_plan(o, desired, session, paths)
-    except Exception as e:
+        desired, the_plan = operations.plan(paths, o["leaders"], o["connect"])
+    except (Exception, KeyboardInterrupt) as e:
         if prometheus:
             gitops.write_metrics(prometheus, None)
         gitops.report_failure("drift", e)
         raise
-    shown = render_plan(the_plan, fmt, color=_color(o))
-    click.echo(gitops.drift_markdown(shown) if fmt == "markdown" else shown, nl=False)
+    shown = render_plan(the_plan, o["fmt"], color=_color(o))
+    click.echo(gitops.drift_markdown(shown) if o["fmt"] == "markdown" else shown, nl=False)
     gitops.report(gitops.drift_markdown(render_plan(the_plan, "markdown")), the_plan, desired.leaders)
     if prometheus:
         gitops.write_metrics(prometheus, the_plan)
-    if webhook and any(lp.status == "changes" for lp in the_plan.leaders):
+    if webhook and the_plan.count(LeaderStatus.CHANGES):
         gitops.send_webhook(webhook, the_plan)
     sys.exit(the_plan.exit_code(detailed=True))
 
 
 @cli.command("import")
-@click.option("--leader", "name", required=True, metavar="NAME", help="The leader to import.")
+@click.option("--leader", "names", multiple=True, metavar="NAME", help="A leader to import (repeatable; default: every leader of -c).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
-@click.option("-c", "--config", "config_path", type=click.Path(), help="Config to take the leader's credential names from.")
+@click.option("-c", "--config", "config_path", type=click.Path(), help="Config to take the leaders (and their credential names) from.")
+@click.option("--profiles", is_flag=True, help="Put the settings all imported leaders share in one profile.")
 @click.option("--endpoint", metavar="URL")
 @click.option("--sandbox", is_flag=True, default=None)
-@boundary
-def import_(name, output, config_path, endpoint, sandbox):
-    """Write a leader's live settings as YAML (plan on it shows no changes)."""
+@boundary()
+def import_(names, output, config_path, profiles, endpoint, sandbox):
+    """Write leaders' live settings as YAML (plan on it shows no changes)."""
     from reconciler import importer
 
     o = _merged(endpoint=endpoint, sandbox=sandbox, parallelism=None, leaders=())
-    spec = _spec_for(name, config_path)
-    with _session(o) as session:
-        text = importer.import_leader(spec, session)
+    leaders = _leaders_for(names, config_path)
+    with o["connect"].session() as session:
+        text = importer.import_leaders(leaders, session, profiles=profiles)
     if output:
         importer.write(output, text)
         click.echo(f"wrote {output}", err=True)
@@ -275,16 +261,16 @@ def import_(name, output, config_path, endpoint, sandbox):
         click.echo(text, nl=False)
 
 
-def _spec_for(name: str, config_path):
-    """The leader from the config (for its credential names), or defaults for a bare name."""
+def _leaders_for(names, config_path):
+    """The leaders from the config (for their credential names), or defaults for bare names."""
     from reconciler.importer import bare_spec
+    from reconciler.runner import select
 
     if config_path:
-        desired = _load([config_path])
-        from reconciler.runner import select
-
-        return select(desired, [name])[0]
-    return bare_spec(name)
+        return select(operations.load([config_path]), names)
+    if not names:
+        raise UsageError("name the leaders to import with --leader NAME (or give -c CONFIG)")
+    return [bare_spec(n) for n in dict.fromkeys(names)]
 
 
 SHOW = ["config", "symbols", "orders", "order-history", "trade-data", "profit-sharing", "followers"]
@@ -299,21 +285,18 @@ SHOW = ["config", "symbols", "orders", "order-history", "trade-data", "profit-sh
 @click.option("--size", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--period", type=click.Choice(["7", "30", "90", "180", "365"]), default="7", show_default=True, help="trade-data period in days.")
 @exchange_options
-@boundary
+@boundary()
 def show(what, config_path, fmt, all_pages, page, size, period, **opts):
     """Read-only reports of one leader's exchange data."""
     from reconciler import show as report
-    from reconciler.errors import UsageError
 
     o = _merged(fmt=fmt, **opts)
-    fmt = "json" if o["fmt"] == "json" else "text"
     if len(o["leaders"]) != 1:
         raise UsageError("show needs exactly one --leader NAME")
-    spec = _spec_for(o["leaders"][0], config_path)
-    with _session(o) as session:
-        client = session.client(spec)
-        data = report.fetch(client, what, all_pages=all_pages, page=page, size=size, period=int(period))
-    click.echo(report.render(what, data, fmt), nl=False)
+    (leader,) = _leaders_for(o["leaders"], config_path)
+    with o["connect"].session() as session:
+        data = report.fetch(session.client(leader), what, all_pages=all_pages, page=page, size=size, period=int(period))
+    click.echo(report.render(what, data, "json" if o["fmt"] == "json" else "text"), nl=False)
 
 
 @cli.command()
@@ -321,25 +304,24 @@ def show(what, config_path, fmt, all_pages, page, size, period, **opts):
 @click.option("--state", type=click.Path(dir_okay=False), default=".leaderctl/sandbox.json", show_default=True)
 @click.option("-c", "--config", "config_path", type=click.Path(), help="One account per leader in this config (default: one `demo`).")
 @click.option("--latency", type=float, default=0.0, help="Seconds added to every answer.")
-@boundary
+@boundary()
 def sandbox(port, state, config_path, latency):
     """Run the simulated exchange as a local HTTP server and print its credentials."""
     import time
     from pathlib import Path
 
+    from reconciler.importer import bare_spec
     from reconciler.sandbox import Sandbox
 
-    from reconciler.importer import bare_spec
-
-    specs = list(_load([config_path]).leaders.values()) if config_path else [bare_spec("demo")]
+    leaders = list(operations.load([config_path]).leaders.values()) if config_path else [bare_spec("demo")]
     Path(state).parent.mkdir(parents=True, exist_ok=True)
     sb = Sandbox(state_path=Path(state), port=port, latency=latency).start()
     click.echo(f"# leaderctl sandbox on {sb.url} (state: {state}); throwaway keys for loopback only; Ctrl-C stops it")
     click.echo(f"export LEADERCTL_ENDPOINT={sb.url}")
-    for spec in specs:
-        acct = sb.ensure_account(spec.name)
-        click.echo(f"export {spec.credentials.api_key_env}={acct.api_key}")
-        click.echo(f"export {spec.credentials.api_secret_env}={acct.api_secret}")
+    for leader in leaders:
+        acct = sb.ensure_account(leader.name)
+        click.echo(f"export {leader.credentials.api_key_env}={acct.api_key}")
+        click.echo(f"export {leader.credentials.api_secret_env}={acct.api_secret}")
     sys.stdout.flush()
     try:
         while True:

@@ -1,37 +1,41 @@
 """Config files -> the desired model.
 
-Reads every file, runs the schema, then the rules a schema cannot express, and
-only when everything passed builds `Desired`. All issues of all files are
-collected and raised together, so one run shows every mistake.
+1. every file is read (`yamlload`) and checked against the JSON Schema, where
+   leaders that extend profiles (or ignore settings) may be partial;
+2. profiles are resolved: each leader is merged from the profiles it extends
+   (`profiles`), and the merged leader is checked against the full leader schema
+   and the rules a schema cannot express (`spec.RULES`), every issue located at
+   the line where the offending value was written, in the profile's file or the
+   leader's;
+3. rules across the whole config set (unique names, private credentials);
+4. only when nothing was found: `Desired`, built by a loop over `spec.SETTINGS`.
+
+All issues of all files are collected and raised together, so one run shows
+every mistake.
 """
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 
-from reconciler import schema, yamlload
+from reconciler import schema, spec, yamlload
 from reconciler.errors import ConfigError, ConfigIssue
 from reconciler.model import Credentials, Desired, LeaderSpec, Location, Settings
+from reconciler.profiles import Kind, Layer, Merged, resolve
+from reconciler.spec import RULE
 
-MAX_EPOCH_MS = 253402300799999  # 9999-12-31T23:59:59.999Z, the schema's maximum
-
-CHINESE = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0002ebef]")
+SUFFIXES = (".yaml", ".yml")
 
 
 def expand(paths: list[str | Path]) -> tuple[list[Path], list[ConfigIssue]]:
-    """Files named, plus every *.yaml/*.yml below each directory, sorted."""
+    """Files named, plus every *.yaml/*.yml (any case) below each directory, sorted."""
     files: list[Path] = []
     issues: list[ConfigIssue] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found = sorted(
-                f
-                for f in p.rglob("*")
-                if f.suffix in (".yaml", ".yml") and f.is_file() and not _hidden(f.relative_to(p))
-            )
-            if not found:
+            found, broken = _scan(p)
+            issues += [ConfigIssue(str(b), 1, 1, "", "broken symbolic link: its target does not exist; fix or remove the link") for b in broken]
+            if not found and not broken:
                 issues.append(ConfigIssue(str(p), 1, 1, "", "no *.yaml or *.yml files in this directory"))
             files.extend(found)
         elif p.exists():
@@ -48,172 +52,274 @@ def expand(paths: list[str | Path]) -> tuple[list[Path], list[ConfigIssue]]:
     return unique, issues
 
 
+def _scan(directory: Path) -> tuple[list[Path], list[Path]]:
+    """Config files below `directory` (hidden files and folders skipped), and broken links."""
+    found, broken = [], []
+    for f in sorted(directory.rglob("*")):
+        if f.suffix.lower() not in SUFFIXES or _hidden(f.relative_to(directory)):
+            continue
+        if f.is_file():
+            found.append(f)
+        elif f.is_symlink() and not f.exists():
+            broken.append(f)
+    return found, broken
+
+
 def _hidden(relative: Path) -> bool:
     """.github/, .pre-commit-config.yaml and the like are not leader configs."""
     return any(part.startswith(".") for part in relative.parts)
-
-
-def load_desired(paths: list[str | Path]) -> Desired:
-    """Read and check every config file; raise ConfigError with every issue found."""
-    files, issues = expand(paths)
-    leaders: dict[str, LeaderSpec] = {}
-    first_seen: dict[str, Location] = {}
-    for f in files:
-        doc, found = yamlload.load(f)
-        if doc.data is not None or not found:
-            # The file parsed (maybe with a duplicate key or a bad number): check the
-            # rest of it too, so one run shows every mistake, but say nothing more
-            # where the loader already reported one.
-            reported = {(i.line, i.col) for i in found}
-            found = found + [i for i in _check_document(doc) if (i.line, i.col) not in reported]
-        issues.extend(found)
-        names = doc.data.get("leaders") if isinstance(doc.data, dict) else None
-        for name in names if isinstance(names, dict) else ():
-            if name in first_seen:
-                issues.append(doc.issue(("leaders", name), f"leader {name!r} is already defined at {first_seen[name]}: leader names must be unique across files", at_key=True))
-            else:
-                first_seen[name] = Location(doc.file, *doc.key_at(("leaders", name)))
-        if not found:
-            leaders.update(_build(doc))
-    if issues:
-        raise ConfigError(issues)
-    return Desired(leaders=leaders, files=tuple(files))
-
-
-def _check_document(doc: yamlload.Document) -> list[ConfigIssue]:
-    if not isinstance(doc.data, dict):
-        return [doc.issue((), f"expected a mapping with `version: 1` and `leaders:` at the top, got {schema._yaml_type(doc.data)}")]
-    issues = schema.check(doc)
-    leaders = doc.data.get("leaders")
-    if isinstance(leaders, dict):
-        for name, leader in leaders.items():
-            if isinstance(leader, dict):
-                issues.extend(_rules(doc, ("leaders", name), leader))
-    return issues
-
-
-def _get(data, *keys):
-    for k in keys:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(k)
-    return data
-
-
-def parse_timestamp(value) -> int | None:
-    """RFC 3339 with a zone, or epoch millis -> epoch millis; None if unreadable."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        if re.match(r"....-..-..[Tt ]24", value):  # RFC 3339 hours are 00-23; Python 3.14 reads 24:00
-            return None
-        try:
-            dt = datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
-        except ValueError:
-            return None
-        if dt.tzinfo is None:
-            return None
-        return int(dt.timestamp() * 1000) if dt.microsecond == 0 else round(dt.timestamp() * 1000)
-    return None
-
-
-def _rules(doc: yamlload.Document, base: tuple, leader: dict) -> list[ConfigIssue]:
-    """The documented rules a JSON Schema cannot express."""
-    issues = []
-    cooldown = _get(leader, "settings", "cooldown")
-    if isinstance(cooldown, dict):
-        times = {}
-        for key in ("start", "end"):
-            raw = cooldown.get(key)
-            if isinstance(raw, str) and schema_ok_timestamp(raw):
-                ms = parse_timestamp(raw)
-                if ms is None:
-                    issues.append(doc.issue(base + ("settings", "cooldown", key), f"{raw!r} is not a valid date-time"))
-                elif not 0 <= ms <= MAX_EPOCH_MS:
-                    # the same range the schema allows for epoch millis
-                    issues.append(doc.issue(base + ("settings", "cooldown", key), f"{raw!r} is out of range: must be from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z"))
-                    ms = None
-                times[key] = ms
-            elif isinstance(raw, int) and not isinstance(raw, bool):
-                times[key] = raw
-        start, end = times.get("start"), times.get("end")
-        if cooldown.get("enabled") is True and end is not None and end == 0 and isinstance(cooldown.get("end"), str):
-            issues.append(doc.issue(base + ("settings", "cooldown", "end"), "must not be 0 (1970-01-01T00:00:00Z) when cooldown is enabled"))
-        if start is not None and end is not None and end < start:
-            issues.append(doc.issue(base + ("settings", "cooldown", "end"), "the cool-down end must not be before its start"))
-    invite = _get(leader, "settings", "invite")
-    if isinstance(invite, dict):
-        code = invite.get("code")
-        if isinstance(code, str) and CHINESE.search(code):
-            issues.append(doc.issue(base + ("settings", "invite", "code"), "the invite code must not contain Chinese characters"))
-        if invite.get("required") is False:
-            for key in ("code", "code_env"):
-                if key in invite:
-                    issues.append(doc.issue(base + ("settings", "invite", key), "an invite code is only used with `required: true`: remove it or set required: true", at_key=True))
-    return issues
-
-
-_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})")
-
-
-def schema_ok_timestamp(text: str) -> bool:
-    return _RFC3339.fullmatch(text) is not None
 
 
 def default_env(name: str, what: str) -> str:
     return f"LEADERCTL_{re.sub(r'[^A-Z0-9]', '_', name.upper())}_{what}"
 
 
-def _dec(value) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
+def load_desired(paths: list[str | Path]) -> Desired:
+    """Read, merge and check every config file; raise ConfigError with every issue found."""
+    files, issues = expand(paths)
+    docs = []
+    for f in files:
+        doc, found = yamlload.load(f)
+        if doc.data is not None or not found:
+            # The file parsed (maybe with a duplicate key or a bad number): check the
+            # rest of it too, but say nothing more where the loader already reported.
+            reported = {(i.line, i.col) for i in found}
+            found = found + [i for i in _check_document(doc) if (i.line, i.col) not in reported]
+        issues.extend(found)
+        docs.append(doc)
+    leaders, profiles, found = _layers(docs)
+    issues += found
+    resolution = resolve(leaders, profiles)
+    issues += [p.layer.doc.issue(p.path, p.message) for p in resolution.problems]
+    for merged in resolution.merged.values():
+        issues += check_leader(merged)
+    issues += _check_credentials(resolution.merged)
+    if not leaders and not issues and files:
+        issues.append(ConfigIssue(str(files[0]), 1, 1, "", "no leaders in the config: define at least one under `leaders:`"))
+    if issues:
+        raise ConfigError(issues)
+    unused = [p for name, p in profiles.items() if name not in resolution.used]
+    warnings = tuple(f"warning: {_where(p, p.base)}: profile {p.name!r} is not extended by any leader" for p in unused)
+    built = {name: build(m) for name, m in resolution.merged.items()}
+    return Desired(leaders=built, files=tuple(files), warnings=warnings)
 
 
-def _build(doc: yamlload.Document) -> dict[str, LeaderSpec]:
-    out = {}
-    by_leader: dict[str, dict[str, Location]] = {}  # one pass over the positions, not one per leader
-    for path, (line, col) in doc.values.items():
-        if len(path) >= 2 and path[0] == "leaders":
-            by_leader.setdefault(path[1], {})[yamlload.dotted(path)] = Location(doc.file, line, col)
-    for name, leader in doc.data["leaders"].items():
-        base = ("leaders", name)
-        s = leader["settings"]
-        cd = s["cooldown"]
-        ps, fm, inv = s["profit_sharing"], s["follower_minimums"], s["invite"]
-        ref = s.get("referral_sharing")
-        enabled = cd["enabled"]
-        settings = Settings(
-            cooldown_enabled=enabled,
-            cooldown_start=parse_timestamp(cd["start"]) if enabled and "start" in cd else None,
-            cooldown_end=parse_timestamp(cd["end"]) if enabled else None,
-            position_type=s["position_type"],
-            trade_protection=s["trade_protection"],
-            profit_period=ps["period"],
-            profit_rate=_dec(ps["rate"]),
-            follower_min_asset=_dec(fm["asset"]),
-            follower_min_fixed_amount=_dec(fm["fixed_amount"]),
-            follower_min_fixed_rate=_dec(fm["fixed_rate"]),
-            invite_required=inv["required"],
-            invite_scope=inv["scope"],
-            invite_code=inv.get("code"),
-            referral_enabled=ref["enabled"] if ref else None,
-            referral_rate=_dec(ref.get("rate")) if ref else None,
-        )
-        creds = leader.get("credentials") or {}
-        locations = by_leader.get(name, {})
-        line, col = doc.key_at(base)
-        out[name] = LeaderSpec(
-            name=name,
-            credentials=Credentials(
-                api_key_env=creds.get("api_key_env") or default_env(name, "API_KEY"),
-                api_secret_env=creds.get("api_secret_env") or default_env(name, "API_SECRET"),
-            ),
-            settings=settings,
-            symbols=tuple(leader["symbols"]),
-            follower_removals=tuple((leader.get("followers") or {}).get("remove") or ()),
-            invite_code_env=inv.get("code_env"),
-            location=Location(doc.file, line, col),
-            locations=locations,
-        )
+def _where(layer: Layer, path) -> Location:
+    line, col = layer.doc.key_at(path)
+    return Location(layer.doc.file, line, col, layer.origin)
+
+
+def _check_document(doc: yamlload.Document) -> list[ConfigIssue]:
+    if not isinstance(doc.data, dict):
+        return [doc.issue((), f"expected a mapping with `version: 1` and `leaders:` at the top, got {schema.yaml_type(doc.data)}")]
+    return schema.check(doc)
+
+
+def _layers(docs) -> tuple[list[Layer], dict[str, Layer], list[ConfigIssue]]:
+    """Every leader and profile of every file; a name defined twice is an error at the second."""
+    leaders: list[Layer] = []
+    profiles: dict[str, Layer] = {}
+    first: dict[tuple, Layer] = {}
+    issues = []
+    for doc in docs:
+        data = doc.data if isinstance(doc.data, dict) else {}
+        for section, kind in (("profiles", Kind.PROFILE), ("leaders", Kind.LEADER)):
+            entries = data.get(section)
+            for name, entry in entries.items() if isinstance(entries, dict) else ():
+                layer = Layer(kind, str(name), doc, entry if isinstance(entry, dict) else {})
+                earlier = first.get((kind, layer.name))
+                if earlier is not None:
+                    rule = RULE["leader_name_unique" if kind == Kind.LEADER else "profile_name_unique"]
+                    issues.append(doc.issue(layer.base, rule.say(name=layer.name, first=_where(earlier, earlier.base)), at_key=True))
+                    continue
+                first[(kind, layer.name)] = layer
+                if kind == Kind.LEADER:
+                    leaders.append(layer)
+                else:
+                    profiles[layer.name] = layer
+    return leaders, profiles, issues
+
+
+# --- one merged leader ------------------------------------------------------------------------
+
+
+def _issue(merged: Merged, rel: tuple, message: str, *, at_key: bool = False) -> ConfigIssue:
+    """An issue at the line where `rel` (relative to the leader) was written."""
+    layer, path = merged.source(rel)
+    return layer.doc.issue(path, message, at_key=at_key)
+
+
+def _location(merged: Merged, rel: tuple, *, at_key: bool = False) -> Location:
+    layer, path = merged.source(rel)
+    line, col = layer.doc.key_at(path) if at_key else layer.doc.value_at(path)
+    return Location(layer.doc.file, line, col, layer.origin)
+
+
+def check_leader(merged: Merged) -> list[ConfigIssue]:
+    """The full leader schema and the rules, on the merged leader.
+
+    A leader that neither extends nor ignores was already checked against the full
+    schema with its file; only the rules remain.
+    """
+    issues = []
+    ignored = _ignored(merged.data)
+    extended = len(merged.layers) > 1
+    if not extended and not ignored:
+        return _rules(merged)
+    for error in schema.errors(merged.data, "#/$defs/leader"):
+        for rel, message, at_key in schema.translate(error):
+            if message.startswith("missing required key"):
+                key = message.split("'")[1]
+                if _covered(".".join(map(str, rel + (key,))), ignored):
+                    continue  # the exchange owns it: no need to write it
+                if extended:
+                    where = ".".join(map(str, rel + (key,)))
+                    message = f"missing required key {where!r}: set it in leader {merged.leader.name!r} or in a profile it extends ({', '.join(merged.profiles)})"
+                    issues.append(merged.leader.doc.issue(merged.leader.base, message, at_key=True))
+                    continue
+            issues.append(_issue(merged, rel, message, at_key=at_key))
+    return issues + _rules(merged)
+
+
+def _ignored(data: dict) -> tuple[str, ...]:
+    raw = data.get("ignore")
+    return tuple(p for p in raw if isinstance(p, str)) if isinstance(raw, list) else ()
+
+
+def _covered(path: str, ignored) -> bool:
+    return any(path == p or path.startswith(p + ".") for p in ignored)
+
+
+def _get(data, rel: tuple):
+    for key in rel:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _rel(path: str) -> tuple:
+    return tuple(path.split("."))
+
+
+def _rules(merged: Merged) -> list[ConfigIssue]:
+    """The documented rules a JSON Schema cannot express (spec.RULES, checked CONFIG)."""
+    issues = []
+    cooldown = _get(merged.data, ("settings", "cooldown"))
+    if isinstance(cooldown, dict):
+        issues += _cooldown_rules(merged, cooldown)
+    chinese = RULE["invite_code_chinese"]
+    code = _get(merged.data, _rel(chinese.path))
+    if isinstance(code, str) and spec.CHINESE.search(code):
+        issues.append(_issue(merged, _rel(chinese.path), chinese.message))
+    return issues
+
+
+def _cooldown_rules(merged: Merged, cooldown: dict) -> list[ConfigIssue]:
+    issues = []
+    times = {}
+    for key in ("start", "end"):
+        raw = cooldown.get(key)
+        rel = ("settings", "cooldown", key)
+        if isinstance(raw, str) and spec.RFC3339.fullmatch(raw):
+            ms = spec.parse_timestamp(raw)
+            if ms is None:
+                issues.append(_issue(merged, rel, f"{raw!r} is not a valid date-time"))
+            elif not 0 <= ms <= spec.MAX_EPOCH_MS:
+                issues.append(_issue(merged, rel, f"{raw!r} is out of range: must be from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z"))
+                ms = None
+            times[key] = ms
+        elif isinstance(raw, int) and not isinstance(raw, bool):
+            times[key] = raw
+    start, end = times.get("start"), times.get("end")
+    if cooldown.get("enabled") is True and end == 0 and isinstance(cooldown.get("end"), str):
+        issues.append(_issue(merged, ("settings", "cooldown", "end"), RULE["cooldown_end_not_zero"].message))
+    if start is not None and end is not None and end < start:
+        issues.append(_issue(merged, ("settings", "cooldown", "end"), RULE["cooldown_end_after_start"].message))
+    return issues
+
+
+# --- across the config set --------------------------------------------------------------------
+
+
+def credential_envs(merged: Merged) -> list[tuple[str, str, tuple]]:
+    """(variable, role, path written or ()) of one leader's credentials and invite code."""
+    creds = merged.data.get("credentials") if isinstance(merged.data.get("credentials"), dict) else {}
+    out = []
+    for key, what, role in (("api_key_env", "API_KEY", "API key"), ("api_secret_env", "API_SECRET", "API secret")):
+        written = creds.get(key)
+        if isinstance(written, str):
+            out.append((written, role, ("credentials", key)))
+        else:
+            out.append((default_env(merged.leader.name, what), role, ()))
     return out
+
+
+def _check_credentials(merged: dict[str, Merged]) -> list[ConfigIssue]:
+    """A variable holding one leader's key or secret is used by nobody else, nor as an invite code."""
+    owners: dict[str, tuple[str, str, Location]] = {}
+    issues = []
+    for name, m in merged.items():
+        for env, role, rel in credential_envs(m):
+            if env in owners:
+                owner, first_role, first = owners[env]
+                issues.append(_issue(m, rel, RULE["credential_env_private"].say(env=env, role=first_role, owner=owner, first=first), at_key=not rel))
+            else:
+                owners[env] = (name, role, _location(m, rel, at_key=not rel))
+    for name, m in merged.items():
+        code_env = _get(m.data, ("settings", "invite", "code_env"))
+        if isinstance(code_env, str) and code_env in owners:
+            owner, role, first = owners[code_env]
+            issues.append(_issue(m, ("settings", "invite", "code_env"), RULE["credential_env_private"].say(env=code_env, role=role, owner=owner, first=first)))
+    return issues
+
+
+# --- building the model -----------------------------------------------------------------------
+
+
+def build(merged: Merged) -> LeaderSpec:
+    """The desired model of one checked leader: a loop over spec.SETTINGS."""
+    data = merged.data
+    values = {}
+    for s in spec.SETTINGS:
+        raw = _get(data, _rel(s.path))
+        if raw is None:
+            continue
+        if s.when_off and _get(data, _rel(spec.BY_ATTR[s.switch].path)) is not True:
+            continue  # forbidden by the schema; here only for an ignored switch
+        values[s.attr] = s.codec.from_yaml(raw)
+    creds = data.get("credentials") or {}
+    name = merged.leader.name
+    return LeaderSpec(
+        name=name,
+        credentials=Credentials(
+            api_key_env=creds.get("api_key_env") or default_env(name, "API_KEY"),
+            api_secret_env=creds.get("api_secret_env") or default_env(name, "API_SECRET"),
+        ),
+        settings=Settings(**values),
+        symbols=tuple(data.get("symbols") or ()),
+        follower_removals=tuple((data.get("followers") or {}).get("remove") or ()),
+        invite_code_env=_get(data, ("settings", "invite", "code_env")),
+        location=_where(merged.leader, merged.leader.base),
+        locations=_locations(merged),
+        ignored=_ignored(data),
+        profiles=tuple(merged.profiles),
+    )
+
+
+def _locations(merged: Merged) -> dict[str, Location]:
+    """Leader-relative dotted path -> where its value was written (profile or leader)."""
+    out: dict[str, Location] = {}
+
+    def walk(node, rel: tuple):
+        if rel:
+            layer, path = merged.source(rel)
+            line, col = layer.doc.value_at(path)
+            out[yamlload.dotted(rel)] = Location(layer.doc.file, line, col, layer.origin)
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, rel + (key,))
+
+    walk(merged.data, ())
+    return out
+

@@ -12,6 +12,7 @@ class LeaderctlError(Exception):
     """Base of every error the CLI renders without a traceback (exit 1)."""
 
     exit_code = 1
+    stops_run = False  # True: not one leader's problem, the whole run stops (a ban, an interrupt)
 
 
 @dataclass(frozen=True, order=True)
@@ -47,3 +48,21 @@ class CredentialsError(LeaderctlError):
 
 class StalePlanError(LeaderctlError):
     """A saved plan no longer matches the config files or the live state."""
+
+
+class InviteCodeError(LeaderctlError):
+    """The invite code read from `code_env` breaks the exchange's rules."""
+
+
+class PlanFileError(LeaderctlError):
+    """A saved plan file that is not exactly what `plan --out` writes."""
+
+
+class UnsafePlan(LeaderctlError):
+    """The plan crosses a safety threshold that `--force` accepts (Plan.raise_if_unsafe)."""
+
+
+class Interrupted(LeaderctlError):
+    """SIGINT or SIGTERM: the run stopped before it was done."""
+
+    stops_run = True

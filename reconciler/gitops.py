@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from reconciler.atomic import atomic_write
+from reconciler.model import Action, LeaderStatus
 
 DRIFT_MARKER = "<!-- leaderctl-drift -->"
 PLAN_MARKER = "<!-- leaderctl-plan -->"
@@ -94,21 +96,17 @@ def _relative(file: str) -> str:
     return file
 
 
-def _value(v, field: str = "") -> str:
-    from reconciler.render.as_text import value
-
-    return value(v, field)
-
-
 def describe(change) -> str:
-    """One change in words, values included (the invite code is already "(sensitive)")."""
-    if change.action == "update" and (change.sensitive or "(sensitive)" in (change.before, change.after)):
+    """One change in words, values included (never a sensitive one)."""
+    from reconciler.render import shown
+
+    if change.action is Action.UPDATE and change.sensitive:
         return f"{change.path} ({change.field}): differs (the value is sensitive and not shown)"
-    if change.action == "update":
-        return f"{change.path} ({change.field}): exchange has {_value(change.before, change.field)}, config says {_value(change.after, change.field)}"
-    if change.action == "add":
-        return f"{change.path}: {change.after} is in the config but not enabled on the exchange"
-    return f"{change.path}: {change.before} is enabled on the exchange but not in the config"
+    if change.action is Action.UPDATE:
+        return f"{change.path} ({change.field}): exchange has {shown(change, change.before)}, config says {shown(change, change.after)}"
+    if change.action is Action.ADD:
+        return f"{change.path}: {shown(change, change.after)} is in the config but not enabled on the exchange"
+    return f"{change.path}: {shown(change, change.before)} is enabled on the exchange but not in the config"
 
 
 def annotations(plan, specs: dict | None = None) -> list[str]:
@@ -128,16 +126,12 @@ def annotations(plan, specs: dict | None = None) -> list[str]:
     return lines
 
 
-def _json_value(v):
-    if v is None or isinstance(v, (bool, int, float, str)):
-        return v
-    return str(v)
-
-
 def webhook_payload(plan) -> dict:
     """Slack-compatible: `text` for people (every drifted leader and field), `leaders` for machines."""
-    drifted = [lp for lp in plan.leaders if lp.status == "changes"]
-    failed = [lp for lp in plan.leaders if lp.status in ("blocked", "error")]
+    from reconciler.render.as_json import change_dict
+
+    drifted = [lp for lp in plan.leaders if lp.status is LeaderStatus.CHANGES]
+    failed = [lp for lp in plan.leaders if lp.status in (LeaderStatus.BLOCKED, LeaderStatus.ERROR)]
     n = len(drifted)
     lines = [f"leaderctl drift: {n} leader{'s' if n != 1 else ''} differ{'s' if n == 1 else ''} from the config"]
     leaders = []
@@ -149,17 +143,14 @@ def webhook_payload(plan) -> dict:
             {
                 "name": lp.name,
                 "status": lp.status,
-                "changes": [
-                    {"path": c.path, "field": c.field, "action": c.action, "before": _json_value(c.before), "after": _json_value(c.after)}
-                    for c in lp.changes
-                ],
+                "changes": [{"before": None, "after": None, **change_dict(c)} for c in lp.changes],
             }
         )
     if n > WEBHOOK_MAX_LEADERS:
         lines.append(f"• … and {n - WEBHOOK_MAX_LEADERS} more (see the `leaders` list)")
     if failed:
         lines.append("Not checked (blocked or error): " + ", ".join(f"{lp.name} ({lp.status})" for lp in failed))
-    in_sync = sum(1 for lp in plan.leaders if lp.status == "in_sync")
+    in_sync = plan.count(LeaderStatus.IN_SYNC)
     lines.append(f"{in_sync} in sync. Fix the config to match, or run `leaderctl apply`.")
     return {"text": "\n".join(lines), "leaders": leaders}
 
@@ -205,13 +196,13 @@ def metrics_text(plan, now: float | None = None) -> str:
     ]
     leaders = plan.leaders if plan is not None else []
     for lp in leaders:
-        out.append(f'leaderctl_drift{{leader="{lp.name}"}} {1 if lp.status == "changes" else 0}')
+        out.append(f'leaderctl_drift{{leader="{lp.name}"}} {1 if lp.status is LeaderStatus.CHANGES else 0}')
     out += ["# HELP leaderctl_changes Number of differing fields and pairs per leader.", "# TYPE leaderctl_changes gauge"]
     for lp in leaders:
         out.append(f'leaderctl_changes{{leader="{lp.name}"}} {len(lp.changes)}')
     out += ["# HELP leaderctl_leader_ok Whether the leader could be checked (not blocked or in error).", "# TYPE leaderctl_leader_ok gauge"]
     for lp in leaders:
-        out.append(f'leaderctl_leader_ok{{leader="{lp.name}"}} {0 if lp.status in ("error", "blocked") else 1}')
+        out.append(f'leaderctl_leader_ok{{leader="{lp.name}"}} {0 if lp.status in (LeaderStatus.ERROR, LeaderStatus.BLOCKED) else 1}')
     ok = plan is not None and plan.exit_code(detailed=True) != 1
     out += [
         "# HELP leaderctl_last_check_timestamp_seconds When the last drift check ran.",
@@ -226,23 +217,7 @@ def metrics_text(plan, now: float | None = None) -> str:
 
 def write_metrics(path: str | Path, plan) -> None:
     """Atomically, so node-exporter never reads half a file."""
-    path = Path(path)
-    tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".leaderctl-", suffix=".prom.tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(metrics_text(plan))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-        tmp = None
+        atomic_write(path, metrics_text(plan), mode=0o644)
     except OSError as e:
         _warn(f"warning: cannot write metrics to {path}: {e.strerror or e}")
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass

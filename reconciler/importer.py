@@ -1,18 +1,21 @@
-"""`leaderctl import`: a leader's live settings written back as a config file.
+"""`leaderctl import`: leaders' live settings written back as a config file.
 
-The output goes through the same loader and planner as any config, so plan on
-it reports no changes; credentials and the invite code stay out of the file.
+The YAML is built by a loop over `spec.SETTINGS`, so the output goes through the
+same loader and planner as any config and plans in sync; credentials stay names
+of variables and the invite code is never written (its `code_env` is). With
+`--profiles`, the settings every imported leader shares become one profile and
+each leader keeps only its differences.
 """
 from __future__ import annotations
 
-import os
-import tempfile
-from datetime import datetime, timezone
-from pathlib import Path
-
+from reconciler import spec
+from reconciler.atomic import atomic_write
 from reconciler.config import default_env
-from reconciler.live import fetch_live
-from reconciler.model import Credentials, LeaderSpec, Settings
+from reconciler.model import Credentials, LeaderSpec, Live, Settings
+from reconciler.runner import read_config
+
+Tree = dict  # nested mapping of YAML keys; leaves are YAML source text (or a list of them)
+PROFILE = "common"
 
 
 def bare_spec(name: str) -> LeaderSpec:
@@ -24,78 +27,112 @@ def bare_spec(name: str) -> LeaderSpec:
     )
 
 
-def _q(text: str) -> str:
+def _written(s: spec.Setting, values) -> bool:
+    """Whether a live value belongs in the config: set, its switch on where it needs it, not an empty default."""
+    value = getattr(values, s.attr)
+    if value is None:
+        return False
+    on = s.switch is None or getattr(values, s.switch) is True
+    if s.when_off and not on:
+        return False
+    return s.presence is spec.Presence.REQUIRED or on and s.presence is not spec.Presence.OPTIONAL or bool(value)
+
+
+def _put(tree: Tree, path: str, text) -> None:
+    *parents, last = path.split(".")
+    for p in parents:
+        tree = tree.setdefault(p, {})
+    tree[last] = text
+
+
+def leader_tree(leader: LeaderSpec, live: Live) -> Tree:
+    """One leader as a YAML tree (credentials, settings, symbols) from its live state."""
+    tree: Tree = {
+        "credentials": {"api_key_env": leader.credentials.api_key_env, "api_secret_env": leader.credentials.api_secret_env}
+    }
+    for s in spec.SETTINGS:
+        if not _written(s, live.settings):
+            continue
+        if s.sensitive:  # never the value: the name of a variable to hold it
+            _put(tree, f"{s.section}.{s.env_key}", leader.invite_code_env or default_env(leader.name, "INVITE_CODE"))
+        else:
+            _put(tree, s.path, s.codec.to_yaml(getattr(live.settings, s.attr)))
+    tree["symbols"] = [_quote(sym) for sym in live.symbols]
+    return tree
+
+
+def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _time(ms: int) -> str:
-    if ms % 1000 == 0:
-        try:
-            return _q(datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
-        except (OverflowError, ValueError, OSError):
-            pass
-    return str(ms)
+def emit(tree: Tree, indent: int) -> list[str]:
+    lines = []
+    pad = " " * indent
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            lines.append(f"{pad}{key}:")
+            lines += emit(value, indent + 2)
+        elif isinstance(value, list):
+            lines.append(f"{pad}{key}:")
+            lines += [f"{pad}  - {item}" for item in value]
+        else:
+            lines.append(f"{pad}{key}: {value}")
+    return lines
 
 
-def _dec(d) -> str:
-    return _q(format(d, "f"))
+def _common(trees: list[Tree]) -> Tree:
+    """What every tree holds alike (mappings key by key; other values whole)."""
+    first, *rest = trees
+    out: Tree = {}
+    for key, value in first.items():
+        if key == "credentials" or not all(key in t for t in rest):
+            continue
+        if isinstance(value, dict) and all(isinstance(t[key], dict) for t in rest):
+            inner = _common([value] + [t[key] for t in rest])
+            if inner:
+                out[key] = inner
+        elif all(t[key] == value for t in rest):
+            out[key] = value
+    return out
 
 
-def to_yaml(spec: LeaderSpec, live) -> str:
-    s: Settings = live.settings
-    name = spec.name
+def _without(tree: Tree, common: Tree) -> Tree:
+    out: Tree = {}
+    for key, value in tree.items():
+        if key in common and isinstance(value, dict) and isinstance(common[key], dict):
+            rest = _without(value, common[key])
+            if rest:
+                out[key] = rest
+        elif key not in common:
+            out[key] = value
+    return out
+
+
+def to_yaml(leaders: list[tuple[LeaderSpec, Live]], *, profiles: bool = False) -> str:
+    names = " ".join(f"--leader {leader.name}" for leader, _ in leaders)
     lines = [
-        f"# imported from the exchange by `leaderctl import --leader {name}`",
+        f"# imported from the exchange by `leaderctl import {names}`",
         "# (`leaderctl schema` prints the JSON Schema for editors)",
         "version: 1",
-        "leaders:",
-        f"  {name}:",
-        "    credentials:",
-        f"      api_key_env: {spec.credentials.api_key_env}",
-        f"      api_secret_env: {spec.credentials.api_secret_env}",
-        "    settings:",
-        "      cooldown:",
-        f"        enabled: {'true' if s.cooldown_enabled else 'false'}",
     ]
-    if s.cooldown_enabled:
-        if s.cooldown_start:
-            lines.append(f"        start: {_time(s.cooldown_start)}")
-        lines.append(f"        end: {_time(s.cooldown_end or 0)}")
-    lines += [
-        f"      position_type: {s.position_type}",
-        f"      trade_protection: {'true' if s.trade_protection else 'false'}",
-        "      profit_sharing:",
-        f"        period: {s.profit_period}",
-        f"        rate: {_dec(s.profit_rate)}",
-        "      follower_minimums:",
-        f"        asset: {_dec(s.follower_min_asset)}",
-        f"        fixed_amount: {_dec(s.follower_min_fixed_amount)}",
-        f"        fixed_rate: {_dec(s.follower_min_fixed_rate)}",
-        "      invite:",
-        f"        required: {'true' if s.invite_required else 'false'}",
-        f"        scope: {s.invite_scope}",
-    ]
-    if s.invite_required and s.invite_code:
-        lines.append(f"        code_env: {spec.invite_code_env or default_env(name, 'INVITE_CODE')}")
-    if s.referral_enabled is not None:
-        lines += ["      referral_sharing:", f"        enabled: {'true' if s.referral_enabled else 'false'}"]
-        if s.referral_rate is not None and (s.referral_enabled or s.referral_rate != 0):
-            lines.append(f"        rate: {_dec(s.referral_rate)}")
-    lines.append("    symbols:")
-    lines += [f"      - {_q(sym)}" for sym in live.symbols]
+    trees = [leader_tree(leader, live) for leader, live in leaders]
+    common = _common(trees) if profiles and len(trees) > 1 else {}
+    if common:
+        lines += ["profiles:", f"  {PROFILE}:"] + emit(common, 4)
+        trees = [{"extends": PROFILE, **_without(t, common)} for t in trees]
+    lines.append("leaders:")
+    for (leader, _), tree in zip(leaders, trees):
+        lines += [f"  {leader.name}:"] + emit(tree, 4)
     return "\n".join(lines) + "\n"
 
 
-def import_leader(spec: LeaderSpec, session) -> str:
-    client = session.client(spec)
-    live = fetch_live(client)
-    return to_yaml(spec, live)
+def import_leaders(leaders: list[LeaderSpec], session, *, profiles: bool = False) -> str:
+    read = []
+    for leader in leaders:
+        live, _ = read_config(session.client(leader))
+        read.append((leader, live))
+    return to_yaml(read, profiles=profiles)
 
 
-def write(path: str | Path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+def write(path, text: str) -> None:
+    atomic_write(path, text)

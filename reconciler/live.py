@@ -1,70 +1,120 @@
-"""Live state: the exchange's answers turned into the `Live` model.
+"""Live state: the exchange's answers turned into the `Live` model, checked.
 
-Only this module and `fields` know how the exchange spells the config; the
-client hands over raw `data`, the planner gets values it can compare.
+Only this module and `spec` know how the exchange spells the config; the client
+hands over raw `data`, the planner gets values it can compare. An answer that is
+not what the documents describe (wrong types, missing fields, NaN, an empty
+config object, symbols that are not symbol IDs) raises `MalformedAnswer`, which
+makes that one leader `error`, never a traceback and never a plan built on it.
 """
 from __future__ import annotations
 
-from concurrent.futures import Executor
+import re
+from dataclasses import replace
 
-from reconciler.fields import FIELDS, POSITION_TYPES, SYMBOLS_FIELD
+from reconciler.errors import LeaderctlError
 from reconciler.model import LeadOrder, Live, Settings
+from reconciler.spec import SETTINGS, SYMBOL_MAX_LENGTH, SYMBOL_PATTERN, SYMBOLS_FIELD, Presence, Unreadable
 
-_ORDER_POSITION = {v: k for k, v in POSITION_TYPES.items()}
+LEADER = "/api/v2/copy-trading/leader"
+_SYMBOL = re.compile(SYMBOL_PATTERN)
 
 
-def settings_from_api(data: dict) -> Settings:
+class MalformedAnswer(LeaderctlError):
+    """The exchange answered something leaderctl cannot trust (never echoes the values)."""
+
+    def __init__(self, endpoint: str, what: str):
+        self.endpoint = endpoint
+        super().__init__(
+            f"the exchange's answer to GET {LEADER}{endpoint} is malformed: {what}; "
+            "nothing is planned for this leader (check the endpoint URL; if it persists, report it)"
+        )
+
+
+def settings_from_config(data) -> Settings:
+    """GET config `data` -> Settings; every documented field checked."""
+    if not isinstance(data, dict):
+        raise MalformedAnswer("/config", "expected an object")
+    if not data:
+        raise MalformedAnswer("/config", "an empty config object")
     values = {}
-    for f in FIELDS:
-        raw = data.get(f.api)
+    for s in SETTINGS:
+        raw = data.get(s.api)
+        if raw is None or (raw == "" and s.presence is not Presence.REQUIRED):
+            if s.presence is Presence.REQUIRED:
+                raise MalformedAnswer("/config", f"{s.api} is missing")
+            continue
         try:
-            values[f.attr] = f.codec.from_api(raw)
-        except (TypeError, ValueError):
-            raise ValueError(f"the exchange sent an unreadable {f.api}") from None
+            values[s.attr] = s.codec.from_api(raw)
+        except Unreadable as e:
+            raise MalformedAnswer("/config", f"{s.api}: {e}") from None
     if values.get("cooldown_enabled") is False:
         # times are meaningless (the exchange resets them to 0) when cool-down is off
-        values["cooldown_start"] = values["cooldown_end"] = None
+        values.pop("cooldown_start", None)
+        values.pop("cooldown_end", None)
     return Settings(**values)
 
 
-def live_from_api(config: dict, symbols: list[dict], orders: list[dict]) -> Live:
-    enabled = config.get(SYMBOLS_FIELD)
-    if enabled is None:  # fall back to the symbols endpoint's isLead flags
-        enabled = [s.get("symbolId") for s in symbols if str(s.get("isLead")) == "1"]
-    lead_orders = []
-    for o in orders:
-        raw = o.get("positionType")
-        try:
-            kind = _ORDER_POSITION.get(int(raw)) if raw is not None else None
-        except (TypeError, ValueError):
-            kind = None
-        lead_orders.append(LeadOrder(symbol=str(o.get("symbolId")), position_type=kind))
-    return Live(
-        settings=settings_from_api(config),
-        symbols=tuple(str(s) for s in enabled),
-        available=tuple(str(s.get("symbolId")) for s in symbols),
-        lead_orders=tuple(lead_orders),
-    )
+def symbol_ids(raw, endpoint: str, what: str) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        raise MalformedAnswer(endpoint, f"{what} is not a list")
+    for s in raw:
+        if not isinstance(s, str) or len(s) > SYMBOL_MAX_LENGTH or not _SYMBOL.fullmatch(s):
+            raise MalformedAnswer(endpoint, f"{what} holds something that is not a symbol ID")
+    return tuple(raw)
 
 
-def fetch_live(client, pool: Executor | None = None) -> Live:
-    """GET config, symbols and current orders (concurrently when given a pool)."""
-    calls = (client.get_config, client.get_symbols, client.get_current_orders)
-    if pool is None:
-        config, symbols, orders = (c() for c in calls)
-    else:
-        futures = [pool.submit(c) for c in calls]
-        config, symbols, orders = (f.result() for f in futures)
-    return live_from_api(config or {}, symbols or [], orders or [])
+def config_symbols(data: dict) -> tuple[str, ...] | None:
+    """The enabled pairs from GET config, or None when it does not say (then GET symbols does)."""
+    raw = data.get(SYMBOLS_FIELD)
+    return None if raw is None else symbol_ids(raw, "/config", SYMBOLS_FIELD)
+
+
+def from_symbols(data) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """GET symbols -> (available, enabled)."""
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise MalformedAnswer("/symbols", "expected a list of objects")
+    available = symbol_ids([item.get("symbolId") for item in data], "/symbols", "symbolId")
+    enabled = []
+    for item, symbol in zip(data, available):
+        flag = item.get("isLead")
+        if flag not in (0, 1, "0", "1") or isinstance(flag, bool):
+            raise MalformedAnswer("/symbols", "isLead is not 0 or 1")
+        if int(flag) == 1:
+            enabled.append(symbol)
+    return available, tuple(enabled)
+
+
+ORDER_POSITION_TYPES = {0: "cross", 1: "isolated"}  # orders/current positionType
+
+
+def from_orders(data) -> tuple[LeadOrder, ...]:
+    """GET orders/current -> the lead orders (symbol and position type)."""
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise MalformedAnswer("/orders/current", "expected a list of objects")
+    symbols = symbol_ids([item.get("symbolId") for item in data], "/orders/current", "symbolId")
+    orders = []
+    for item, symbol in zip(data, symbols):
+        raw = item.get("positionType")
+        code = int(raw) if isinstance(raw, (int, str)) and re.fullmatch(r"-?[0-9]{1,3}", str(raw)) else None
+        orders.append(LeadOrder(symbol, ORDER_POSITION_TYPES.get(code)))  # unknown: the exchange decides
+    return tuple(orders)
+
+
+def live_from_api(config: dict, symbols=None, orders=None) -> Live:
+    """The Live model from raw `data` (symbols/orders None: not read)."""
+    settings = settings_from_config(config)
+    enabled = config_symbols(config)
+    available = None
+    if symbols is not None:
+        available, lead = from_symbols(symbols)
+        if enabled is None:  # fall back to the symbols endpoint's isLead flags
+            enabled = lead
+    if enabled is None:
+        raise MalformedAnswer("/config", f"{SYMBOLS_FIELD} is missing (and the symbols were not read)")
+    return Live(settings, enabled, available, None if orders is None else from_orders(orders))
 
 
 def refresh_config(live: Live, config: dict) -> Live:
     """`live` with a freshly read config (symbols and orders as they were)."""
-    from dataclasses import replace
-
-    enabled = config.get(SYMBOLS_FIELD)
-    return replace(
-        live,
-        settings=settings_from_api(config),
-        symbols=tuple(str(s) for s in enabled) if enabled is not None else live.symbols,
-    )
+    enabled = config_symbols(config)
+    return replace(live, settings=settings_from_config(config), symbols=enabled if enabled is not None else live.symbols)

@@ -1,14 +1,18 @@
 """The plain data that flows through leaderctl: desired -> live -> plan -> result.
 
-Values are already normalised here (Decimal for decimals, int epoch millis for
-timestamps, bool for switches, user words for enums), so comparing two models is
-comparing values, never their JSON or YAML spelling.
+Values are typed here (Decimal for decimals, int epoch millis for timestamps, bool
+for switches, user words for enums), so comparing two models is comparing values,
+never their JSON or YAML spelling. Presentation (quotes, "(sensitive)", ISO times)
+belongs to the renderers, which format each value with its setting's codec.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass, field, make_dataclass
+from enum import StrEnum
 from pathlib import Path
+
+from reconciler import spec
+from reconciler.errors import UnsafePlan
 
 
 @dataclass(frozen=True)
@@ -18,34 +22,22 @@ class Location:
     file: str
     line: int
     col: int
+    origin: str = field(default="", compare=False)  # "leader desk-a" or "profile standard"
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """One leader's config, in the user's words (see fields.FIELDS for the API names).
-
-    `None` means "not stated": for desired state it is not managed, for live state
-    the exchange did not report it.
-    """
-
-    cooldown_enabled: bool | None = None
-    cooldown_start: int | None = None
-    cooldown_end: int | None = None
-    position_type: str | None = None  # all | cross | isolated
-    trade_protection: bool | None = None
-    profit_period: str | None = None  # daily | weekly
-    profit_rate: Decimal | None = None
-    follower_min_asset: Decimal | None = None
-    follower_min_fixed_amount: Decimal | None = None
-    follower_min_fixed_rate: Decimal | None = None
-    invite_required: bool | None = None
-    invite_scope: int | None = None
-    invite_code: str | None = field(default=None, repr=False)
-    referral_enabled: bool | None = None
-    referral_rate: Decimal | None = None
+# One leader's config in the user's words: one attribute per spec.SETTINGS row.
+# `None` means "not stated": for desired state it is not managed, for live state
+# the exchange did not report it.
+Settings = make_dataclass(
+    "Settings",
+    [(s.attr, object, field(default=None, repr=not s.sensitive)) for s in spec.SETTINGS],
+    frozen=True,
+)
+Settings.__module__ = __name__
+Settings.__doc__ = "One leader's settings, one attribute per spec.SETTINGS row (None: not stated)."
 
 
 @dataclass(frozen=True)
@@ -58,7 +50,7 @@ class Credentials:
 
 @dataclass(frozen=True)
 class LeaderSpec:
-    """One leader's desired state as read from the config files."""
+    """One leader's desired state as read (and merged) from the config files."""
 
     name: str
     credentials: Credentials
@@ -67,23 +59,28 @@ class LeaderSpec:
     follower_removals: tuple[int, ...] = ()
     invite_code_env: str | None = None
     location: Location | None = None
-    # dotted path (e.g. "settings.profit_sharing.rate") -> where it was written
+    # leader-relative dotted path (e.g. "settings.profit_sharing.rate") -> where it was written
     locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
+    ignored: tuple[str, ...] = ()  # paths left as they are on the exchange (`ignore:`)
+    profiles: tuple[str, ...] = ()  # the profiles merged into it, in order
 
     def where(self, path: str) -> Location | None:
         """The closest written location of `path` (falls back to parents, then the leader)."""
-        full = f"leaders.{self.name}.{path}" if path else f"leaders.{self.name}"
-        while full:
-            if full in self.locations:
-                return self.locations[full]
-            full = full.rpartition(".")[0]
+        while path:
+            if path in self.locations:
+                return self.locations[path]
+            path = path.rpartition(".")[0]
         return self.location
+
+    def ignores(self, path: str) -> bool:
+        return any(path == p or path.startswith(p + ".") for p in self.ignored)
 
 
 @dataclass(frozen=True)
 class Desired:
     leaders: dict[str, LeaderSpec]
     files: tuple[Path, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,22 +91,42 @@ class LeadOrder:
 
 @dataclass(frozen=True)
 class Live:
-    """What the exchange reports for one leader."""
+    """What the exchange reports for one leader. `None`: that endpoint was not read."""
 
     settings: Settings
     symbols: tuple[str, ...]  # currently enabled lead pairs
-    available: tuple[str, ...]  # every pair the leader may enable
-    lead_orders: tuple[LeadOrder, ...] = ()
+    available: tuple[str, ...] | None = None  # every pair the leader may enable (GET symbols)
+    lead_orders: tuple[LeadOrder, ...] | None = None  # current lead orders (GET orders/current)
+
+
+class LeaderStatus(StrEnum):
+    IN_SYNC = "in_sync"
+    CHANGES = "changes"
+    BLOCKED = "blocked"
+    ERROR = "error"
+
+
+class Action(StrEnum):
+    UPDATE = "update"
+    ADD = "add"
+    REMOVE = "remove"
 
 
 @dataclass(frozen=True)
 class Change:
+    """One difference. Values are typed; `setting` (None for symbols) formats them."""
+
     path: str  # user path, e.g. settings.profit_sharing.rate or symbols
     field: str  # API field, e.g. profitRate or symbolIds
-    action: str  # update | add | remove
+    action: Action
     before: object = None
     after: object = None
-    sensitive: bool = False
+    setting: spec.Setting | None = field(default=None, compare=False, repr=False)
+    source: Location | None = field(default=None, compare=False)  # where `after` was written
+
+    @property
+    def sensitive(self) -> bool:
+        return self.setting is not None and self.setting.sensitive
 
 
 @dataclass(frozen=True)
@@ -122,13 +139,24 @@ class Problem:
 @dataclass
 class LeaderPlan:
     name: str
-    status: str  # in_sync | changes | blocked | error
+    status: LeaderStatus
     changes: list[Change] = field(default_factory=list)
     follower_removals: tuple[int, ...] = ()
     problems: list[Problem] = field(default_factory=list)
+    ignored: tuple[str, ...] = ()
     # what apply will send; holds the invite code, so it is never rendered or saved
     body: dict | None = field(default=None, repr=False)
     live_fingerprint: str | None = None
+
+    @property
+    def writes(self) -> bool:
+        """Whether apply would send anything for this leader."""
+        return (self.status is LeaderStatus.CHANGES and bool(self.changes)) or (
+            self.status in (LeaderStatus.CHANGES, LeaderStatus.IN_SYNC) and bool(self.follower_removals)
+        )
+
+
+MAX_REMOVALS_WITHOUT_FORCE = 10
 
 
 @dataclass
@@ -141,20 +169,72 @@ class Plan:
         """plan/drift: 1 when a leader is blocked or in error (the plan is not the whole truth),
         else 2 for changes when `detailed` (--detailed-exitcode, drift), else 0."""
         statuses = {lp.status for lp in self.leaders}
-        if statuses & {"blocked", "error"}:
+        if statuses & {LeaderStatus.BLOCKED, LeaderStatus.ERROR}:
             return 1
-        return 2 if detailed and "changes" in statuses else 0
+        return 2 if detailed and LeaderStatus.CHANGES in statuses else 0
+
+    def count(self, status: LeaderStatus) -> int:
+        return sum(1 for lp in self.leaders if lp.status is status)
+
+    def raise_if_unsafe(self, force: bool) -> None:
+        """More than MAX_REMOVALS_WITHOUT_FORCE follower removals for one leader need `force`."""
+        many = [lp.name for lp in self.leaders if lp.writes and len(lp.follower_removals) > MAX_REMOVALS_WITHOUT_FORCE]
+        if many and not force:
+            raise UnsafePlan(
+                f"more than {MAX_REMOVALS_WITHOUT_FORCE} followers to remove for {', '.join(many)}: "
+                "pass --force to confirm (nothing was written)"
+            )
+
+
+class LeaderOutcome(StrEnum):
+    """apply's result per leader (CONTRACT §4 and §6)."""
+
+    APPLIED = "applied"
+    IN_SYNC = "in_sync"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    NOT_STARTED = "not_started"
+
+
+CONVERGED = frozenset({LeaderOutcome.APPLIED, LeaderOutcome.IN_SYNC})
+
+
+class Removal(StrEnum):
+    """What became of one follower removal."""
+
+    REMOVED = "removed"
+    NOT_FOUND = "not_found"  # -32045: already gone, counts as done
+    PENDING = "pending"  # -120055: has a copy position
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # sent, no clear answer
+    NOT_STARTED = "not_started"  # interrupted before it was sent
 
 
 @dataclass
 class LeaderResult:
     plan: LeaderPlan
-    result: str  # applied | in_sync | partial | failed | blocked
+    result: LeaderOutcome
     messages: list[str] = field(default_factory=list)
-    removals: dict[int, str] = field(default_factory=dict)  # id -> removed|not_found|pending|failed|unknown
+    removals: dict[int, Removal] = field(default_factory=dict)
     put_sent: bool = False
+
+    @property
+    def wrote(self) -> bool:
+        """Whether anything was (or may have been) written for this leader."""
+        return self.put_sent or any(r in (Removal.REMOVED, Removal.PENDING, Removal.UNKNOWN) for r in self.removals.values())
 
 
 @dataclass
 class Result:
     leaders: list[LeaderResult]
+    interrupted: bool = False
+
+    def exit_code(self) -> int:
+        """0 all converged; 3 something was written (or is pending) but not all converged; 1 nothing written."""
+        if not self.interrupted and all(r.result in CONVERGED for r in self.leaders):
+            return 0
+        return 3 if any(r.wrote for r in self.leaders) else 1
+
+    def count(self, outcome: LeaderOutcome) -> int:
+        return sum(1 for r in self.leaders if r.result is outcome)

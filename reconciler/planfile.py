@@ -1,22 +1,79 @@
 """Saved plans: `plan --out FILE` and `apply --plan FILE`.
 
 A saved plan holds what was decided and digests of what it was decided from;
-never a key, secret or invite code. Applying it re-reads both and refuses when
-either moved ("stale plan"), so what is applied is exactly what was reviewed.
+never a key, secret or invite code. Before anything is read from the exchange,
+a plan file is checked against its own schema: a file that is not exactly what
+`plan --out` writes is refused. Applying re-reads the config and the live state
+and refuses when either moved ("stale plan"), so what is applied is exactly what
+was reviewed, for exactly the leaders the file names.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
-from reconciler.errors import StalePlanError, UsageError
+from reconciler.atomic import atomic_write
+from reconciler.errors import PlanFileError, StalePlanError
 from reconciler.model import Desired, Plan
 from reconciler.render.as_json import FORMAT_VERSION, leader_dict
 
 KIND = "leaderctl-plan"
+_HEX = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+_VALUE = {"type": ["string", "number", "boolean", "null"]}
+SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["kind", "format_version", "paths", "config_fingerprint", "leaders"],
+    "properties": {
+        "kind": {"const": KIND},
+        "format_version": {"const": FORMAT_VERSION},
+        "paths": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
+        "config_fingerprint": _HEX,
+        "leaders": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name", "status", "changes", "follower_removals", "problems", "ignored", "live_fingerprint"],
+                "properties": {
+                    "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$"},
+                    "status": {"enum": ["in_sync", "changes", "blocked", "error"]},
+                    "changes": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["path", "field", "action"],
+                            "properties": {
+                                "path": {"type": "string"},
+                                "field": {"type": "string"},
+                                "action": {"enum": ["update", "add", "remove"]},
+                                "before": _VALUE,
+                                "after": _VALUE,
+                            },
+                        },
+                    },
+                    "follower_removals": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+                    "problems": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["code", "message"],
+                            "properties": {"code": {"type": ["integer", "null"]}, "message": {"type": "string"}},
+                        },
+                    },
+                    "ignored": {"type": "array", "items": {"type": "string"}},
+                    "live_fingerprint": {"oneOf": [_HEX, {"type": "null"}]},
+                },
+            },
+        },
+    },
+}
+REMEDY = "create one with `leaderctl plan --out FILE`"
 
 
 def config_fingerprint(desired: Desired) -> str:
@@ -39,54 +96,66 @@ def save(plan: Plan, path: Path) -> None:
         "config_fingerprint": plan.config_fingerprint,
         "leaders": leaders,
     }
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(doc, fh, indent=2)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        atomic_write(path, json.dumps(doc, indent=2) + "\n")
+    except OSError as e:
+        raise PlanFileError(f"{path}: cannot write the plan file: {e.strerror or e}") from None
 
 
 def load(path: Path) -> dict:
+    """The saved plan, checked against SCHEMA; PlanFileError (one line) otherwise."""
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        doc = json.loads(Path(path).read_text(encoding="utf-8"), parse_constant=_no_constant)
     except OSError as e:
-        raise UsageError(f"{path}: cannot read plan file: {e.strerror or e}") from None
-    except (ValueError, UnicodeDecodeError):
-        raise UsageError(f"{path}: not a leaderctl plan file (not JSON): create one with `leaderctl plan --out FILE`") from None
-    if not isinstance(doc, dict) or doc.get("kind") != KIND or not isinstance(doc.get("leaders"), list):
-        raise UsageError(f"{path}: not a leaderctl plan file: create one with `leaderctl plan --out FILE`")
+        raise PlanFileError(f"{path}: cannot read plan file: {e.strerror or e}") from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise PlanFileError(f"{path}: not a leaderctl plan file (not JSON): {REMEDY}") from None
+    if not isinstance(doc, dict) or doc.get("kind") != KIND:
+        raise PlanFileError(f"{path}: not a leaderctl plan file: {REMEDY}")
     if doc.get("format_version") != FORMAT_VERSION:
-        raise UsageError(f"{path}: plan file format {doc.get('format_version')!r} is not supported by this leaderctl (expects {FORMAT_VERSION})")
+        raise PlanFileError(f"{path}: plan file format {str(doc.get('format_version'))[:20]!r} is not supported by this leaderctl (expects {FORMAT_VERSION})")
+    import jsonschema
+
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(SCHEMA).iter_errors(doc))
+    if error is not None:
+        where = "/".join(map(str, error.absolute_path)) or "the top level"
+        raise PlanFileError(f"{path}: not a plan file as `plan --out` writes it (at {where}: {_short(error.message)}): {REMEDY}")
+    names = [lp["name"] for lp in doc["leaders"]]
+    if len(set(names)) != len(names):
+        raise PlanFileError(f"{path}: a leader is named twice in the plan file: {REMEDY}")
+    for p in doc["paths"]:
+        if not Path(p).exists():
+            raise PlanFileError(f"{path}: the plan's config path {p!r} does not exist here: run apply in the directory where the plan was made")
     return doc
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
 def check_fresh(saved: dict, desired: Desired, plan: Plan) -> None:
-    """Raise StalePlanError unless `plan` (made now) is the saved plan."""
-    if saved.get("config_fingerprint") != config_fingerprint(desired):
+    """Raise StalePlanError unless `plan` (made now) is the saved plan, leader for leader."""
+    if saved["config_fingerprint"] != config_fingerprint(desired):
         raise StalePlanError("stale plan: the config files changed since the plan was made: run `leaderctl plan --out FILE` again")
     now = {lp.name: lp for lp in plan.leaders}
     reasons = []
     for old in saved["leaders"]:
-        name = old.get("name")
+        name = old["name"]
         new = now.get(name)
         if new is None:
             reasons.append(f"leader {name} is no longer in the config")
             continue
-        if old.get("live_fingerprint") != new.live_fingerprint:
+        if old["live_fingerprint"] != new.live_fingerprint:
             reasons.append(f"leader {name}: the live state changed on the exchange")
             continue
         fresh = leader_dict(new)
-        stored = {k: old.get(k) for k in fresh}
-        if stored != fresh:
-            from deepdiff import DeepDiff
-
-            diff = DeepDiff(stored, fresh, ignore_order=True, verbose_level=0)
-            reasons.append(f"leader {name}: the plan differs ({', '.join(sorted(diff.affected_paths)[:5])})")
+        differs = [k for k in fresh if old.get(k) != fresh[k]]
+        if differs:
+            reasons.append(f"leader {name}: the plan differs in {', '.join(differs)}")
     if reasons:
         raise StalePlanError("stale plan: " + "; ".join(reasons) + ": run `leaderctl plan --out FILE` again")

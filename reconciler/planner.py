@@ -1,148 +1,159 @@
 """The planner: a pure function of (desired, live) -> LeaderPlan.
 
 No network, no clock, no environment: everything it needs is in its arguments,
-so every rule here is testable with two dataclasses.
+so every rule here is testable with two dataclasses. It loops over
+`spec.SETTINGS`; the live-state rules are `spec.RULES` checked LIVE.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, replace
 
-from reconciler.fields import BY_ATTR, FIELDS, SENSITIVE, SYMBOLS_FIELD, SYMBOLS_PATH
-from reconciler.model import Change, LeaderPlan, LeaderSpec, Live, Problem, Settings
+from reconciler.model import Action, Change, LeaderPlan, LeaderSpec, LeaderStatus, Live, Problem, Settings
+from reconciler.spec import RULE, SETTINGS, SYMBOLS_FIELD, SYMBOLS_PATH, Send, managed
 
 ALLOWED_ORDER_TYPES = {"all": {"cross", "isolated", None}, "cross": {"cross", None}, "isolated": {"isolated", None}}
 
 
-def managed(desired: Settings, attr: str) -> bool:
-    """Whether the desired state says anything about this field."""
-    if getattr(desired, attr) is None:
-        return False
-    if attr in ("cooldown_start", "cooldown_end"):
-        return desired.cooldown_enabled is True
-    if attr == "invite_code":
-        return desired.invite_required is True
-    return True
+@dataclass(frozen=True)
+class Target:
+    """What a leader should look like once `ignore:` has taken the live values."""
+
+    settings: Settings
+    symbols: tuple[str, ...]
 
 
-def display(attr: str, value):
-    """A value as plans show it: decimals as plain strings, everything else as is."""
-    if value is None:
-        return None
-    if BY_ATTR[attr].sensitive:
-        return SENSITIVE
-    if hasattr(value, "as_tuple"):
-        return format(value, "f")
-    return value
+def target(leader: LeaderSpec, live: Live) -> Target:
+    """The desired state with every ignored path replaced by its live value."""
+    if not leader.ignored:
+        return Target(leader.settings, leader.symbols)
+    taken = {s.attr: getattr(live.settings, s.attr) for s in SETTINGS if leader.ignores(s.path)}
+    symbols = live.symbols if leader.ignores(SYMBOLS_PATH) else leader.symbols
+    return Target(replace(leader.settings, **taken), symbols)
 
 
-def setting_changes(desired: Settings, live: Settings) -> list[Change]:
+def setting_changes(leader: LeaderSpec, want: Settings, live: Settings) -> list[Change]:
     changes = []
-    for f in FIELDS:
-        if not managed(desired, f.attr):
+    for s in SETTINGS:
+        if not managed(s, want) or leader.ignores(s.path):
             continue
-        want, have = getattr(desired, f.attr), getattr(live, f.attr)
-        if want == have:  # Decimal("0.10") == Decimal("0.1"); ints and bools by value
+        after, before = getattr(want, s.attr), getattr(live, s.attr)
+        if after == before:  # Decimal("0.10") == Decimal("0.1"); ints and bools by value
             continue
-        changes.append(
-            Change(
-                path=f.path,
-                field=f.api,
-                action="update",
-                before=display(f.attr, have),
-                after=display(f.attr, want),
-                sensitive=f.sensitive,
-            )
-        )
+        changes.append(Change(s.path, s.api, Action.UPDATE, before, after, setting=s, source=leader.where(s.path)))
     return changes
 
 
-def symbol_changes(desired: tuple[str, ...], live: tuple[str, ...]) -> list[Change]:
-    have, want = set(live), set(desired)
-    added = [Change(SYMBOLS_PATH, SYMBOLS_FIELD, "add", after=s) for s in desired if s not in have]
-    removed = [Change(SYMBOLS_PATH, SYMBOLS_FIELD, "remove", before=s) for s in sorted(have - want)]
+def symbol_changes(leader: LeaderSpec, want: tuple[str, ...], live: tuple[str, ...]) -> list[Change]:
+    have, wanted = set(live), set(want)
+    source = leader.where(SYMBOLS_PATH)
+    added = [Change(SYMBOLS_PATH, SYMBOLS_FIELD, Action.ADD, after=s, source=source) for s in want if s not in have]
+    removed = [Change(SYMBOLS_PATH, SYMBOLS_FIELD, Action.REMOVE, before=s) for s in sorted(have - wanted)]
     return added + removed
 
 
-def problems(spec: LeaderSpec, live: Live, changes: list[Change]) -> list[Problem]:
+@dataclass(frozen=True)
+class Needs:
+    """Which reads beyond GET config a leader's plan needs (the economy of CONTRACT §8)."""
+
+    symbols: bool  # GET symbols: is a pair to enable available? (or: the config lacks symbolIds)
+    orders: bool  # GET orders/current: may a pair be disabled, the position type change?
+
+
+def needs(leader: LeaderSpec, live: Live, config_has_symbols: bool = True) -> Needs:
+    """Pure: decided from the desired state and the live config alone."""
+    want = target(leader, live)
+    enabling = not set(want.symbols) <= set(live.symbols)
+    disabling = not set(live.symbols) <= set(want.symbols)
+    wanted_type = want.settings.position_type
+    retyping = wanted_type is not None and wanted_type != live.settings.position_type
+    return Needs(symbols=enabling or not config_has_symbols, orders=disabling or retyping)
+
+
+def problems(leader: LeaderSpec, want: Target, live: Live, changes: list[Change]) -> list[Problem]:
     """What the exchange would refuse for a documented reason: found before any write."""
     found = []
-    available = set(live.available)
-    for s in spec.symbols:
-        if s not in available:
-            found.append(Problem(f"symbol {s} is not among this leader's available pairs: remove it from symbols", None, SYMBOLS_PATH))
-    busy = {o.symbol for o in live.lead_orders}
+    if live.available is not None and not leader.ignores(SYMBOLS_PATH):
+        available = set(live.available)
+        for s in want.symbols:
+            if s not in available:
+                found.append(_problem("symbol_available", symbol=s))
+    busy = {o.symbol for o in live.lead_orders or ()}
     for c in changes:
-        if c.field == SYMBOLS_FIELD and c.action == "remove" and c.before in busy:
-            found.append(
-                Problem(
-                    f"symbol {c.before} has current lead orders and cannot be disabled (the exchange would answer -32090): close them first or keep it in symbols",
-                    -32090,
-                    SYMBOLS_PATH,
-                )
-            )
-    want = spec.settings.position_type
-    if want is not None and want != live.settings.position_type:
-        held = sorted({o.position_type for o in live.lead_orders if o.position_type not in ALLOWED_ORDER_TYPES[want]})
+        if c.field == SYMBOLS_FIELD and c.action is Action.REMOVE and c.before in busy:
+            found.append(_problem("symbol_in_use", symbol=c.before))
+    wanted = want.settings.position_type
+    if wanted is not None and wanted != live.settings.position_type:
+        held = sorted({o.position_type for o in live.lead_orders or () if o.position_type not in ALLOWED_ORDER_TYPES[wanted]})
         if held:
-            found.append(
-                Problem(
-                    f"position_type cannot change to {want} while current lead orders hold {', '.join(held)} positions (the exchange would answer -32093): close them first",
-                    -32093,
-                    "settings.position_type",
-                )
-            )
+            found.append(_problem("position_type_held", wanted=wanted, held=", ".join(held)))
     return found
 
 
-def put_body(spec: LeaderSpec, live: Live) -> dict:
-    """The full PUT config body for the desired state (API names, API types)."""
-    d = spec.settings
+def _problem(rule_name: str, **values) -> Problem:
+    rule = RULE[rule_name]
+    return Problem(rule.say(**values), rule.code, rule.path)
+
+
+def put_body(want: Target, live: Live) -> dict:
+    """The full PUT config body for the target state (API names, API types)."""
     body = {}
-    for f in FIELDS:
-        if f.attr in ("invite_code", "referral_enabled", "referral_rate", "cooldown_start", "cooldown_end"):
+    for s in SETTINGS:
+        if not managed(s, want.settings):
+            continue  # not stated (e.g. referral omitted: left as it is), or its switch is off
+        value = getattr(want.settings, s.attr)
+        if s.send is Send.WHEN_CHANGED and value == getattr(live.settings, s.attr):
             continue
-        body[f.api] = f.codec.to_api(getattr(d, f.attr))
-    if d.cooldown_enabled:
-        if d.cooldown_start is not None:
-            body[BY_ATTR["cooldown_start"].api] = d.cooldown_start
-        body[BY_ATTR["cooldown_end"].api] = d.cooldown_end
-    body[SYMBOLS_FIELD] = list(spec.symbols)
-    if d.referral_enabled is not None:  # omitted = keep the switch as it is
-        body[BY_ATTR["referral_enabled"].api] = BY_ATTR["referral_enabled"].codec.to_api(d.referral_enabled)
-        if d.referral_rate is not None:
-            body[BY_ATTR["referral_rate"].api] = BY_ATTR["referral_rate"].codec.to_api(d.referral_rate)
-    if managed(d, "invite_code") and d.invite_code != live.settings.invite_code:
-        body[BY_ATTR["invite_code"].api] = d.invite_code
+        body[s.api] = s.codec.to_api(value)
+    body[SYMBOLS_FIELD] = list(want.symbols)
     return body
 
 
 def fingerprint(live: Live) -> str:
-    """A digest of what the plan was computed from (without the invite code)."""
+    """A digest of what the plan was computed from (without sensitive values)."""
     data = asdict(live)
-    data["settings"].pop("invite_code", None)
+    for s in SETTINGS:
+        if s.sensitive:
+            data["settings"].pop(s.attr, None)
     data["symbols"] = sorted(data["symbols"])
-    data["available"] = sorted(data["available"])
-    data["lead_orders"] = sorted(json.dumps(o, sort_keys=True) for o in data["lead_orders"])
+    if data["available"] is not None:
+        data["available"] = sorted(data["available"])
+    if data["lead_orders"] is not None:
+        data["lead_orders"] = sorted(json.dumps(o, sort_keys=True) for o in data["lead_orders"])
     text = json.dumps(data, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def plan_leader(spec: LeaderSpec, live: Live) -> LeaderPlan:
-    changes = setting_changes(spec.settings, live.settings) + symbol_changes(spec.symbols, live.symbols)
-    found = problems(spec, live, changes)
-    status = "blocked" if found else ("changes" if changes else "in_sync")
+def plan_leader(leader: LeaderSpec, live: Live) -> LeaderPlan:
+    want = target(leader, live)
+    changes = setting_changes(leader, want.settings, live.settings) + symbol_changes(leader, want.symbols, live.symbols)
+    found = problems(leader, want, live, changes)
+    status = LeaderStatus.BLOCKED if found else (LeaderStatus.CHANGES if changes else LeaderStatus.IN_SYNC)
     return LeaderPlan(
-        name=spec.name,
+        name=leader.name,
         status=status,
         changes=changes,
-        follower_removals=spec.follower_removals,
+        follower_removals=leader.follower_removals,
         problems=found,
-        body=put_body(spec, live) if changes and not found else None,
+        ignored=leader.ignored,
+        body=put_body(want, live) if changes and not found else None,
         live_fingerprint=fingerprint(live),
     )
 
 
-def error_plan(spec: LeaderSpec, message: str, code: int | None = None) -> LeaderPlan:
-    return LeaderPlan(name=spec.name, status="error", follower_removals=spec.follower_removals, problems=[Problem(message, code)])
+def error_plan(leader: LeaderSpec, message: str, code: int | None = None) -> LeaderPlan:
+    return LeaderPlan(
+        name=leader.name,
+        status=LeaderStatus.ERROR,
+        follower_removals=leader.follower_removals,
+        problems=[Problem(message, code)],
+        ignored=leader.ignored,
+    )
+
+
+def remaining(leader: LeaderSpec, live: Live) -> list[Change]:
+    """What still differs after a write (the read-back check)."""
+    want = target(leader, live)
+    return setting_changes(leader, want.settings, live.settings) + symbol_changes(leader, want.symbols, live.symbols)
+

@@ -1,22 +1,26 @@
-"""Plan many leaders at once: fetch each leader's live state and call the planner.
+"""Plan many leaders against the exchange: read each leader's live state, call the
+pure planner.
 
-Leaders run `parallelism` at a time; each leader's three GETs run together. All
-requests share the connection's weight limiter, so more parallelism never means
-more than the exchange's budget.
+Reads are economical (CONTRACT §8): GET config per leader, and GET symbols or GET
+orders/current only when the plan needs them (`planner.needs`). Leaders run
+`parallelism` at a time; one leader's extra reads go together. All requests share
+the connection's weight limiter, so more parallelism never means more than the
+exchange's budget. One leader's bad answer makes that leader `error`; a ban
+(418) or an interrupt stops the whole run.
 """
 from __future__ import annotations
 
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from typing import Callable
 
-from reconciler.config import CHINESE
-from reconciler.errors import CredentialsError
-from reconciler.live import fetch_live
-from reconciler.model import Desired, LeaderPlan, LeaderSpec, Plan
-from reconciler.planner import error_plan, plan_leader
+from reconciler import spec
+from reconciler.errors import InviteCodeError, LeaderctlError, UsageError
+from reconciler.live import config_symbols, live_from_api, settings_from_config
+from reconciler.model import Desired, LeaderPlan, LeaderSpec, Live, Plan
+from reconciler.planner import error_plan, needs, plan_leader
 
 Warn = Callable[[str], None]
 
@@ -27,8 +31,6 @@ def _stderr(message: str) -> None:
 
 def select(desired: Desired, names: tuple[str, ...] | list[str] | None) -> list[LeaderSpec]:
     """The leaders a run covers (`--leader`), in config order."""
-    from reconciler.errors import UsageError
-
     if not names:
         return list(desired.leaders.values())
     unknown = [n for n in names if n not in desired.leaders]
@@ -37,59 +39,102 @@ def select(desired: Desired, names: tuple[str, ...] | list[str] | None) -> list[
     return [desired.leaders[n] for n in dict.fromkeys(names)]
 
 
-def with_invite_code(spec: LeaderSpec, warn: Warn) -> LeaderSpec:
+def with_invite_code(leader: LeaderSpec, warn: Warn) -> LeaderSpec:
     """Fill the invite code from `code_env`; an unset variable leaves the code unmanaged."""
-    if not spec.invite_code_env or not spec.settings.invite_required:
-        return spec
-    code = os.environ.get(spec.invite_code_env)
+    if not leader.invite_code_env or not leader.settings.invite_required:
+        return leader
+    code = os.environ.get(leader.invite_code_env)
     if not code:
-        warn(f"warning: leader {spec.name}: {spec.invite_code_env} (invite.code_env) is not set: the invite code is left as it is on the exchange")
-        return spec
-    if not 6 <= len(code) <= 10 or CHINESE.search(code):
-        raise CredentialsError(f"leader {spec.name}: the invite code in {spec.invite_code_env} must be 6 to 10 characters without Chinese characters")
-    return replace(spec, settings=replace(spec.settings, invite_code=code))
+        warn(f"warning: leader {leader.name}: {leader.invite_code_env} (invite.code_env) is not set: the invite code is left as it is on the exchange")
+        return leader
+    if not spec.INVITE_CODE.acceptable(code):
+        raise InviteCodeError(f"leader {leader.name}: the invite code in {leader.invite_code_env} must be {spec.INVITE_CODE.rule_text()}")
+    return replace(leader, settings=replace(leader.settings, invite_code=code))
 
 
-class Planner:
-    """Plans a set of leaders against one session."""
+def read_config(client) -> tuple[Live, dict]:
+    """GET config (and GET symbols only when the config does not list the enabled pairs)."""
+    config = client.get_config()
+    if config_symbols(config) is None:
+        return live_from_api(config, client.get_symbols()), config
+    return live_from_api(config), config
+
+
+def read_live(client, leader: LeaderSpec, pool: Executor | None = None) -> Live:
+    """What the plan of `leader` needs: GET config, then only the reads it calls for."""
+    config = client.get_config()
+    enabled = config_symbols(config)
+    symbols = client.get_symbols() if enabled is None else None
+    first = live_from_api(config, symbols)
+    need = needs(leader, first)
+    calls = []
+    if need.symbols and symbols is None:
+        calls.append(("symbols", client.get_symbols))
+    if need.orders:
+        calls.append(("orders", client.get_current_orders))
+    if pool is not None and len(calls) > 1:
+        futures = [(name, pool.submit(call)) for name, call in calls]
+        answers = {name: f.result() for name, f in futures}
+    else:
+        answers = {name: call() for name, call in calls}
+    return live_from_api(config, answers.get("symbols", symbols), answers.get("orders"))
+
+
+@dataclass
+class Reading:
+    """The planner-to-applier hand-off for one leader: who, through which client, from what."""
+
+    leader: LeaderSpec
+    client: object | None = None  # exchange.LeaderClient; None when the leader could not be read
+    live: Live | None = None
+
+
+def _problem_text(error: LeaderctlError) -> tuple[str, int | None]:
+    """The message and code of a per-leader error, the code shown once."""
+    code = getattr(error, "code", None)
+    return getattr(error, "detail", None) or str(error), code
+
+
+class LivePlanner:
+    """Plans a set of leaders against one session (the I/O around the pure planner)."""
 
     def __init__(self, session, *, warn: Warn = _stderr, progress: bool | None = None):
         self.session = session
         self.warn = warn
         self.progress = progress
 
-    def plan(self, leaders: list[LeaderSpec], *, paths=(), config_fingerprint=None) -> tuple[Plan, dict]:
-        """Returns the plan and, per leader, (client, live) for the applier to reuse."""
+    def plan(self, leaders: list[LeaderSpec], *, paths=(), config_fingerprint=None) -> tuple[Plan, dict[str, Reading]]:
+        """The plan, and per leader the Reading the applier continues from."""
         n = len(leaders)
         show = self.progress if self.progress is not None else n > 1
-        done = 0
-        contexts: dict[str, tuple] = {}
         parallel = self.session.parallelism
-        with ThreadPoolExecutor(parallel, thread_name_prefix="leader") as leaders_pool, ThreadPoolExecutor(
-            parallel * 3, thread_name_prefix="request"
-        ) as requests_pool:
-            futures = [leaders_pool.submit(self._one, spec, requests_pool) for spec in leaders]
-            plans = []
-            for spec, fut in zip(leaders, futures):
-                plan, ctx = fut.result()
+        leaders_pool = ThreadPoolExecutor(parallel, thread_name_prefix="leader")
+        requests_pool = ThreadPoolExecutor(parallel * 2, thread_name_prefix="request")
+        plans, readings = [], {}
+        try:
+            futures = [leaders_pool.submit(self._one, leader, requests_pool) for leader in leaders]
+            for done, (leader, fut) in enumerate(zip(leaders, futures), 1):
+                plan, reading = fut.result()
                 plans.append(plan)
-                contexts[spec.name] = ctx
-                done += 1
+                readings[leader.name] = reading
                 if show:
-                    self.warn(f"[{done}/{n}] {spec.name}: {plan.status.replace('_', ' ')}")
-        return Plan(leaders=plans, config_fingerprint=config_fingerprint, paths=tuple(paths)), contexts
+                    self.warn(f"[{done}/{n}] {leader.name}: {plan.status.replace('_', ' ')}")
+        finally:  # on a ban or an interrupt: no new leader starts, nothing waits for the rest
+            leaders_pool.shutdown(wait=False, cancel_futures=True)
+            requests_pool.shutdown(wait=False, cancel_futures=True)
+        return Plan(leaders=plans, config_fingerprint=config_fingerprint, paths=tuple(paths)), readings
 
-    def _one(self, spec: LeaderSpec, pool) -> tuple[LeaderPlan, tuple]:
-        from reconciler.exchange import BannedError, ExchangeError
+    def _one(self, leader: LeaderSpec, pool) -> tuple[LeaderPlan, Reading]:
+        from reconciler.exchange import BannedError
 
         try:
-            spec = with_invite_code(spec, self.warn)
-            client = self.session.client(spec)
-            live = fetch_live(client, pool)
+            leader = with_invite_code(leader, self.warn)
+            client = self.session.client(leader)
+            live = read_live(client, leader, pool)
         except BannedError:
             raise  # the exchange banned this IP: stop everything
-        except (ExchangeError, CredentialsError) as e:
-            return error_plan(spec, str(e), getattr(e, "code", None)), (spec, None, None)
-        except ValueError as e:
-            return error_plan(spec, f"unreadable answer from the exchange: {e}"), (spec, None, None)
-        return plan_leader(spec, live), (spec, client, live)
+        except LeaderctlError as e:  # this leader's credentials, answers or errors: this leader only
+            if getattr(e, "stops_run", False):
+                raise
+            return error_plan(leader, *_problem_text(e)), Reading(leader)
+        return plan_leader(leader, live), Reading(leader, client, live)

@@ -1,7 +1,11 @@
-"""The JSON Schema of the desired-state files, and its errors as located messages.
+"""The JSON Schema of the config files, generated from the spec, and its errors as
+located messages.
 
-The schema is the single statement of every rule a schema can express; this module
-only runs it and turns jsonschema's errors into `FILE:LINE:COL: path: message`.
+`generate()` builds the schema from `spec.SETTINGS` and `spec.RULES`: every
+constraint and every rule a JSON Schema can express is stated once, in the spec.
+`leaderctl schema` prints it; `schemas/leaders.schema.json` is the same text,
+committed for editors (a test keeps them equal). Rule fragments carry
+`"$comment": "rule NAME"` so that an error they raise reads the rule's message.
 """
 from __future__ import annotations
 
@@ -10,23 +14,246 @@ import json
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache
-from pathlib import Path
 
+from reconciler import spec
 from reconciler.errors import ConfigIssue
-from reconciler.yamlload import Document, dotted
+from reconciler.spec import Presence
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+
+# --- generation -------------------------------------------------------------------------------
+
+
+def _rule(name: str, fragment: dict) -> dict:
+    return {"$comment": f"rule {name}", **fragment}
+
+
+def _nested() -> dict:
+    """section path -> its settings, in spec order."""
+    sections: dict[str, list[spec.Setting]] = {}
+    for s in spec.SETTINGS:
+        sections.setdefault(s.section, []).append(s)
+    return sections
+
+
+def _when_on(switch_key: str, value: bool, then: dict) -> dict:
+    return {"if": {"properties": {switch_key: {"const": value}}, "required": [switch_key]}, "then": then}
+
+
+def _conditions(settings: list[spec.Setting]) -> list[dict]:
+    """The if/then parts of one section: required when on, forbidden when off, rule checks."""
+    out = []
+    by_switch: dict[str, list[spec.Setting]] = {}
+    for s in settings:
+        if s.switch:
+            by_switch.setdefault(s.switch, []).append(s)
+    for switch, dependents in by_switch.items():
+        key = spec.BY_ATTR[switch].key
+        on: dict = {}
+        required = [s.key for s in dependents if s.presence is Presence.WHEN_ON]
+        if required:
+            on["required"] = required
+        checks = {s.key: _rule(r.name, {"not": r.forbids}) for s in dependents for r in _schema_rules(s)}
+        if checks:
+            on["properties"] = checks
+        if on:
+            out.append(_when_on(key, True, on))
+        off = {}
+        for s in dependents:
+            if s.when_off:
+                for k in filter(None, (s.key, s.env_key)):
+                    off[k] = _rule(s.when_off, {"not": {}})
+        if off:
+            out.append(_when_on(key, False, {"properties": off}))
+    return out
+
+
+def _schema_rules(setting: spec.Setting) -> list[spec.Rule]:
+    """Rules with a schema form about one setting, checked while its switch is on."""
+    return [r for r in spec.RULES if r.forbids is not None and r.path == setting.path]
+
+
+def _section(path: str, settings: list[spec.Setting], partial: bool) -> dict:
+    props: dict = {}
+    for s in settings:
+        props[s.key] = {"description": s.description, **s.codec.schema()} if s.description else s.codec.schema()
+        if s.env_key:
+            props[s.env_key] = {"$ref": "#/$defs/envName"}
+    node: dict = {"type": "object", "additionalProperties": False}
+    if path in spec.SECTIONS:
+        node = {"description": spec.SECTIONS[path], **node}
+    required = [s.key for s in settings if s.presence in (Presence.REQUIRED, Presence.IN_GROUP)]
+    if required and not partial:
+        node["required"] = required
+    node["properties"] = props
+    conditions = [_rule("invite_code_or_env", {"not": {"required": [s.key, s.env_key]}}) for s in settings if s.env_key]
+    conditions += [] if partial else _conditions(settings)
+    if conditions:
+        node["allOf"] = conditions
+    return node
+
+
+def _settings(partial: bool) -> dict:
+    sections = _nested()
+    props: dict = {}
+    required = []
+    for path, settings in sections.items():
+        if path == "settings":
+            for s in settings:
+                props[s.key] = {"description": s.description, **s.codec.schema()} if s.description else s.codec.schema()
+                required.append(s.key)
+        else:
+            key = path.rpartition(".")[2]
+            props[key] = {"$ref": f"#/$defs/{_def_name(key, partial)}"}
+            if any(s.presence is Presence.REQUIRED for s in settings):
+                required.append(key)
+    node: dict = {"type": "object", "additionalProperties": False}
+    if not partial:
+        node["required"] = required
+    node["properties"] = props
+    return node
+
+
+def _def_name(key: str, partial: bool) -> str:
+    """`profit_sharing` -> `profitSharing`, or `partialProfitSharing`."""
+    words = key.split("_")
+    if partial:
+        words = ["partial"] + words
+    return words[0] + "".join(w.title() for w in words[1:])
+
+
+def _leader(partial: bool) -> dict:
+    node: dict = {
+        "description": (
+            "A profile or a leader that extends profiles or ignores settings: any part of a leader; the merged leader must be complete."
+            if partial
+            else "One leader account: where its keys are, its settings, its lead pairs and followers to remove."
+        ),
+        "type": "object",
+        "additionalProperties": False,
+    }
+    if not partial:
+        node["required"] = ["settings", "symbols"]
+    node["properties"] = {
+        "extends": {"$ref": "#/$defs/extends"},
+        "ignore": {"$ref": "#/$defs/ignore"},
+        "credentials": {"$ref": "#/$defs/credentials"},
+        "settings": {"$ref": f"#/$defs/{'partialSettings' if partial else 'settings'}"},
+        "symbols": {
+            "description": "The FULL list of enabled lead trading pairs (symbolIds); pairs left out are disabled.",
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"type": "string", "minLength": 1, "maxLength": spec.SYMBOL_MAX_LENGTH, "pattern": spec.SYMBOL_PATTERN},
+        },
+        "followers": {
+            "description": "Followers to enforce on every apply.",
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "remove": {
+                    "description": "Follower user IDs that must not follow this leader.",
+                    "type": "array",
+                    "uniqueItems": True,
+                    "items": {"type": "integer", "minimum": 1, "maximum": spec.MAX_INT64},
+                }
+            },
+        },
+    }
+    return node
+
+
+@cache
+def generate() -> dict:
+    """The whole JSON Schema of a config file (2020-12)."""
+    defs: dict = {
+        "leaderName": {
+            "description": "a leader name: lowercase letters, digits, '-' and '_', starting with a letter or digit, at most 63 characters",
+            "type": "string",
+            "pattern": spec.NAME_PATTERN,
+        },
+        "envName": {
+            "description": "the name of an environment variable (letters, digits and '_', not starting with a digit)",
+            "type": "string",
+            "pattern": spec.ENV_PATTERN,
+        },
+        "leaderEntry": {
+            "description": "A leader: complete, or completed by the profiles it extends (and not needing what it ignores).",
+            "type": "object",
+            "additionalProperties": False,
+            "properties": dict.fromkeys(_leader(partial=False)["properties"], {}),
+            "if": {"anyOf": [{"required": ["extends"]}, {"required": ["ignore"]}]},
+            "then": {"$ref": "#/$defs/partialLeader"},
+            "else": {"$ref": "#/$defs/leader"},
+        },
+        "leader": _leader(partial=False),
+        "partialLeader": _leader(partial=True),
+        "extends": {
+            "description": "Profiles to start from, merged left to right (mappings key by key; lists and scalars replace), the leader last.",
+            "oneOf": [
+                {"$ref": "#/$defs/leaderName"},
+                {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"$ref": "#/$defs/leaderName"}},
+            ],
+        },
+        "ignore": {
+            "description": "Setting paths (a leaf or a section) or `symbols` that leaderctl leaves as they are on the exchange.",
+            "type": "array",
+            "uniqueItems": True,
+            "items": {"enum": sorted(spec.IGNORABLE)},
+        },
+        "credentials": {
+            "description": "Names of environment variables holding the API key and secret (never the values).",
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"api_key_env": {"$ref": "#/$defs/envName"}, "api_secret_env": {"$ref": "#/$defs/envName"}},
+        },
+        "settings": _settings(partial=False),
+        "partialSettings": _settings(partial=True),
+    }
+    for path, settings in _nested().items():
+        if path != "settings":
+            key = path.rpartition(".")[2]
+            defs[_def_name(key, False)] = _section(path, settings, partial=False)
+            defs[_def_name(key, True)] = _section(path, settings, partial=True)
+    return {
+        "$schema": DRAFT,
+        "title": "leaderctl desired state",
+        "description": "Desired settings of Toobit copy-trading leader accounts, applied with `leaderctl apply`.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["version"],
+        "anyOf": [_rule("leaders_or_profiles", {"required": ["leaders"]}), {"required": ["profiles"]}],
+        "properties": {
+            "version": {"description": "Format version of this file.", "const": 1},
+            "profiles": {
+                "description": "Named partial leaders that leaders (and other profiles) extend; names unique across files.",
+                "type": "object",
+                "minProperties": 1,
+                "propertyNames": {"$ref": "#/$defs/leaderName"},
+                "additionalProperties": {"$ref": "#/$defs/partialLeader"},
+            },
+            "leaders": {
+                "description": "Leader accounts by name.",
+                "type": "object",
+                "minProperties": 1,
+                "propertyNames": {"$ref": "#/$defs/leaderName"},
+                "additionalProperties": {"$ref": "#/$defs/leaderEntry"},
+            },
+        },
+        "$defs": defs,
+    }
 
 
 def schema_text() -> str:
-    return Path(__file__).with_name("leaders.schema.json").read_text(encoding="utf-8")
+    return json.dumps(generate(), indent=2, ensure_ascii=False) + "\n"
+
+
+# --- running it -------------------------------------------------------------------------------
 
 
 @cache
-def schema() -> dict:
-    return json.loads(schema_text())
-
-
-@cache
-def _validator():
+def _validator(ref: str | None = None):
     import jsonschema
     from jsonschema import validators
 
@@ -40,16 +267,18 @@ def _validator():
             yield jsonschema.ValidationError(f"{instance} has more decimal places than allowed")
 
     cls = validators.extend(jsonschema.Draft202012Validator, {"multipleOf": multiple_of})
-    return cls(schema())
+    root = generate()
+    if ref is None:
+        return cls(root)
+    return cls({"$schema": DRAFT, "$defs": root["$defs"], "$ref": ref})
 
 
-def check(doc: Document) -> list[ConfigIssue]:
-    """Every schema violation in one document, each located."""
-    issues = []
-    for error in _validator().iter_errors(doc.data):
-        issues.extend(_translate(doc, error))
-    return issues
+def errors(data, ref: str | None = None):
+    """jsonschema's errors for a whole file (`ref` None) or a part of one (e.g. `#/$defs/leader`)."""
+    return _validator(ref).iter_errors(data)
 
+
+# --- translating errors into the user's words -------------------------------------------------
 
 _TYPE_WORDS = {
     "object": "a mapping",
@@ -60,105 +289,127 @@ _TYPE_WORDS = {
     "boolean": "true or false",
     "null": "empty",
 }
-
-
 _YAML_TYPES = ((bool, "a boolean"), (int, "an integer"), (Decimal, "a decimal number"), (str, "a string"), (list, "a list"), (dict, "a mapping"))
+_SAFE_FOR_CODE = {"type", "minLength", "maxLength"}
 
 
-def _yaml_type(value) -> str:
+def yaml_type(value) -> str:
     if value is None:
         return "an empty value"
     return next((word for kind, word in _YAML_TYPES if isinstance(value, kind)), type(value).__name__)
 
 
-def _short(value) -> str:
+def short(value) -> str:
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _translate(doc: Document, error) -> list[ConfigIssue]:
+Issue = tuple  # (path, message, at_key): located by the caller
+
+
+def translate(error) -> list[Issue]:
+    """One jsonschema error as (path, message, at_key) issues, in the user's words."""
     path = tuple(error.absolute_path)
     kind = error.validator
     sch = error.schema if isinstance(error.schema, dict) else {}
     if kind == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = sorted(sch.get("properties", {}))
-        extra = [k for k in error.instance if k not in allowed]
-        out = []
-        for key in extra:
-            msg = f"unknown key {key!r}"
-            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-            msg += f"; did you mean {close[0]!r}?" if close else f"; allowed keys: {', '.join(allowed)}"
-            out.append(doc.issue(path + (key,), msg, at_key=True))
-        return out
+        return _unknown_keys(path, error.instance, sorted(sch.get("properties", {})))
     if kind == "required":
         missing = [k for k in error.validator_value if isinstance(error.instance, dict) and k not in error.instance]
-        return [doc.issue(path, f"missing required key {k!r}") for k in missing] or [doc.issue(path, error.message)]
+        return [(path, f"missing required key {k!r}", False) for k in missing] or [(path, error.message, False)]
     if "propertyNames" in error.relative_schema_path or "propertyNames" in error.schema_path:
-        return [_name_issue(doc, path, error.instance)]
-    if kind == "not" and error.validator_value == {}:
-        return [doc.issue(path, _not_allowed(path), at_key=True)]
+        return [(path + (error.instance,), name_message(error.instance, path), True)]
+    rule = _rule_of(error)
+    if rule is not None:
+        key = path[-1] if path else ""
+        return [(path, rule.say(key=key), kind == "not" and error.validator_value == {})]
+    if len(path) >= 2 and path[-2] == "ignore" and kind == "enum":
+        return [(path, ignore_message(error.instance), False)]
     if path and path[-1] == "code":
         # never echo the invite code, whatever went wrong with it
-        return [doc.issue(path, _message(error, path, sch) if kind in _SAFE_FOR_CODE else "invalid invite code")]
-    return [doc.issue(path, _message(error, path, sch), at_key=False)]
+        return [(path, _message(error, path, sch) if kind in _SAFE_FOR_CODE else "invalid invite code", False)]
+    return [(path, _message(error, path, sch), False)]
 
 
-_SAFE_FOR_CODE = {"type", "minLength", "maxLength"}
+def _rule_of(error):
+    branches = error.validator_value if error.validator in ("anyOf", "oneOf") and isinstance(error.validator_value, list) else []
+    for node in (error.schema, *branches[:1], *_parents(error)):
+        comment = node.get("$comment", "") if isinstance(node, dict) else ""
+        if comment.startswith("rule "):
+            return spec.RULE[comment[5:]]
+    return None
 
 
-def _name_issue(doc: Document, path, name) -> ConfigIssue:
-    return doc.issue(
-        path + (name,),
-        f"invalid leader name {_short(name)}: use lowercase letters, digits, '-' and '_', starting with a letter or digit, at most 63 characters",
-        at_key=True,
+def _parents(error):
+    parent = error.parent
+    while parent is not None:
+        yield parent.schema
+        parent = parent.parent
+
+
+def _unknown_keys(path, instance: dict, allowed: list[str]) -> list[Issue]:
+    out = []
+    for key in (k for k in instance if k not in allowed):
+        msg = f"unknown key {key!r}"
+        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+        msg += f"; did you mean {close[0]!r}?" if close else f"; allowed keys: {', '.join(allowed)}"
+        out.append((path + (key,), msg, True))
+    return out
+
+
+def name_message(name, path=()) -> str:
+    what = "profile" if path and path[-1] == "profiles" else "leader"
+    return (
+        f"invalid {what} name {short(name)}: use lowercase letters, digits, '-' and '_', "
+        "starting with a letter or digit, at most 63 characters"
     )
 
 
-def _not_allowed(path) -> str:
-    if len(path) >= 2 and path[-2] == "cooldown":
-        return f"not allowed when cooldown is disabled (enabled: false): remove {path[-1]!r}"
-    return "not allowed here: remove it"
+def ignore_message(value) -> str:
+    close = difflib.get_close_matches(str(value), sorted(spec.IGNORABLE), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else "; use a setting path such as settings.follower_minimums, or symbols"
+    return f"unknown ignore path {short(value)}{hint}"
 
 
 def _message(error, path, sch) -> str:
     kind, value, inst = error.validator, error.validator_value, error.instance
     if kind == "type":
         wanted = value if isinstance(value, list) else [value]
-        return f"expected {' or '.join(_TYPE_WORDS.get(w, w) for w in wanted)}, got {_yaml_type(inst)}"
+        return f"expected {' or '.join(_TYPE_WORDS.get(w, w) for w in wanted)}, got {yaml_type(inst)}"
     if kind == "enum":
-        return f"must be one of: {', '.join(str(v) for v in value)} (got {_short(inst)})"
+        return f"must be one of: {', '.join(str(v) for v in value)} (got {short(inst)})"
     if kind == "const":
-        return f"must be {value!r} (got {_short(inst)})"
-    if kind == "not" and path and path[-1] == "end":
-        return "must not be 0 when cooldown is enabled: set the end of the cool-down window"
-    if kind == "not" and path and path[-1] == "rate":
-        return "must be greater than 0 when referral sharing is enabled"
-    if kind == "not" and isinstance(inst, dict) and "code" in inst and "code_env" in inst:
-        return "set either 'code' or 'code_env', not both"
-    if kind == "oneOf" or (kind == "pattern" and sch.get("description")):
-        desc = sch.get("description")
-        if desc:
-            return f"must be {desc} (got {_short(inst)})"
+        return f"must be {value!r} (got {short(inst)})"
+    if kind in ("oneOf", "pattern") and sch.get("description"):
+        return f"must be {sch['description']} (got {short(inst)})"
     if kind == "pattern":
-        return f"{_short(inst)} does not match the expected format"
+        return f"{short(inst)} does not match the expected format"
     if kind == "minItems":
         return f"must have at least {value} item(s)"
     if kind == "uniqueItems":
-        seen, dup = set(), None
-        for item in inst:
-            key = json.dumps(item, default=str, sort_keys=True)
-            if key in seen:
-                dup = item
-                break
-            seen.add(key)
-        return f"items must be unique; {_short(dup)} appears more than once"
+        return f"items must be unique; {short(_first_duplicate(inst))} appears more than once"
     if kind == "minProperties":
         return "must not be empty"
     if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         words = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}
-        return f"must be {words[kind]} {value} (got {_short(inst)})"
+        return f"must be {words[kind]} {value} (got {short(inst)})"
     if kind == "minLength":
         return f"must be at least {value} characters long"
     if kind == "maxLength":
         return f"must be at most {value} characters long"
     return error.message
+
+
+def _first_duplicate(items):
+    seen = set()
+    for item in items:
+        key = json.dumps(item, default=str, sort_keys=True)
+        if key in seen:
+            return item
+        seen.add(key)
+    return None
+
+
+def check(doc) -> list[ConfigIssue]:
+    """Every schema violation in one document, each located in it."""
+    return [doc.issue(path, message, at_key=at_key) for error in errors(doc.data) for path, message, at_key in translate(error)]

@@ -25,6 +25,20 @@ def _weight_from_env() -> int:
     return int(raw)
 
 
+def _timeout_from_env() -> float:
+    """LEADERCTL_TIMEOUT: seconds for one request as a whole (default 30)."""
+    from reconciler.errors import UsageError
+
+    raw = os.environ.get("LEADERCTL_TIMEOUT", "30")
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise UsageError(f"LEADERCTL_TIMEOUT must be a number of seconds from 0 to 3600 (got {raw[:20]!r})")
+    return value
+
+
 class Session:
     """Opens the connection (and the sandbox, with --sandbox) for one command run."""
 
@@ -36,12 +50,16 @@ class Session:
         sandbox_state: Path = SANDBOX_STATE,
         parallelism: int = 8,
         weight_per_minute: int | None = None,
+        timeout: float | None = None,
+        verbose: bool = False,
     ):
         self.endpoint = endpoint or os.environ.get("LEADERCTL_ENDPOINT") or DEFAULT_ENDPOINT
         self.use_sandbox = sandbox
         self.sandbox_state = sandbox_state
         self.parallelism = max(1, parallelism)
         self.weight_per_minute = weight_per_minute or _weight_from_env()
+        self.timeout = timeout if timeout is not None else _timeout_from_env()
+        self.verbose = verbose
         self.sandbox = None
         self.conn = None
 
@@ -54,12 +72,18 @@ class Session:
             self.sandbox_state.parent.mkdir(parents=True, exist_ok=True)
             self.sandbox = Sandbox(state_path=self.sandbox_state).start()
             self.endpoint = self.sandbox.url
-        self.conn = Connection(
-            self.endpoint,
-            weight_per_minute=self.weight_per_minute,
-            max_connections=max(16, self.parallelism * 4),
-            ledger=None,  # remote exchanges: share the minute's budget (and a ban) with the runs just before
-        )
+        try:
+            self.conn = Connection(
+                self.endpoint,
+                weight_per_minute=self.weight_per_minute,
+                timeout=self.timeout,
+                verbose=self.verbose,
+                max_connections=max(16, self.parallelism * 4),
+                ledger=None,  # remote exchanges: share the minute's budget (and a ban) with the runs just before
+            )
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc) -> None:

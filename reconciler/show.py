@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+from reconciler.spec import SENSITIVE_TEXT, SETTINGS
+
 # what -> (columns for the text table); JSON shows every field the exchange sent
 COLUMNS = {
     "symbols": ["symbolId", "leverage", "isLead"],
@@ -13,14 +15,14 @@ COLUMNS = {
     "profit-sharing": ["sharingDate", "year", "weekOfYear", "totalProfitSharing", "realProfitShare", "recommendUserShare"],
     "followers": ["followerNickname", "followAmountLimit", "totalFollowMargin", "totalProfit", "followRunningMills"],
 }
-PAGED = {"order-history", "followers"}
 
 
 def fetch(client, what: str, *, all_pages: bool = False, page: int = 1, size: int = 10, period: int = 7):
     if what == "config":
         data = dict(client.get_config())
-        if data.get("inviteCode"):
-            data["inviteCode"] = "(sensitive)"
+        for s in SETTINGS:
+            if s.sensitive and data.get(s.api):
+                data[s.api] = SENSITIVE_TEXT
         return data
     if what == "symbols":
         return client.get_symbols()

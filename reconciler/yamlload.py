@@ -17,8 +17,20 @@ import yaml
 from reconciler.errors import ConfigIssue
 
 MAX_DEPTH = 50
-MAX_NODES = 100_000
+MAX_ALIAS_VALUES = 100_000  # values produced by expanding aliases (*name): an alias bomb stops here
 MAX_BYTES = 5 * 1024 * 1024
+
+# Plain (unquoted) numbers that YAML 1.1 and YAML 1.2 read differently, or that do
+# not read as they look: `0100` is octal 64 in YAML 1.1 (a follower ID misread is
+# somebody else), `1:30` is 90. Each is an error at its line:col, everywhere.
+AMBIGUOUS_NUMBERS = (
+    (re.compile(r"[-+]?0[0-9_]+(\.[0-9_]*)?"), "a number with a leading zero (YAML 1.1 reads 0100 as octal 64)"),
+    (re.compile(r"[-+]?0[xX][0-9a-fA-F_]+"), "a hexadecimal number"),
+    (re.compile(r"[-+]?0[oO][0-7_]+"), "an octal number"),
+    (re.compile(r"[-+]?0[bB][01_]+"), "a binary number"),
+    (re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?"), "a base-60 number (YAML 1.1 reads 1:30 as 90)"),
+    (re.compile(r"[-+]?\.(inf|Inf|INF|nan|NaN|NAN)"), None),  # "... is not a finite number"
+)
 
 Path_ = tuple  # a path into the document: tuple of str keys and int indexes
 
@@ -121,12 +133,24 @@ class _Builder:
     def __init__(self, doc: Document, issues: list[ConfigIssue]):
         self.doc = doc
         self.issues = issues
-        self.count = 0
+        self.built: set[int] = set()  # ids of nodes built once: meeting one again is an alias
+        self.expanding = 0  # > 0 while building the expansion of an alias
+        self.expanded = 0
 
     def build(self, node, path: Path_, depth: int):
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise _Abort(self._at(node, path, f"document too large (more than {MAX_NODES} values; are aliases expanding?)"))
+        again = id(node) in self.built
+        self.built.add(id(node))
+        self.expanding += again
+        try:
+            return self._build(node, path, depth)
+        finally:
+            self.expanding -= again
+
+    def _build(self, node, path: Path_, depth: int):
+        if self.expanding:
+            self.expanded += 1
+            if self.expanded > MAX_ALIAS_VALUES:
+                raise _Abort(self._at(node, path, f"aliases (*name) expand to more than {MAX_ALIAS_VALUES} values: write the values out"))
         if depth > MAX_DEPTH:
             raise _Abort(self._at(node, path, f"nested too deeply (more than {MAX_DEPTH} levels)"))
         self.doc.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
@@ -163,6 +187,13 @@ class _Builder:
 
     def _scalar(self, node, path: Path_):
         tag, text = node.tag, node.value
+        if node.style is None and text[:1] in "+-.0123456789":
+            for pattern, what in AMBIGUOUS_NUMBERS:
+                if pattern.fullmatch(text):
+                    # the value is not echoed (it may be a secret written without quotes), but .inf is .inf
+                    message = f"{what} is ambiguous in YAML: write it as a string (quoted) or as a plain decimal without leading zeros" if what else f"{text} is not a finite number"
+                    self.issues.append(self._at(node, path, message))
+                    return None
         if tag == "tag:yaml.org,2002:null":
             return None
         if tag == "tag:yaml.org,2002:bool":
@@ -181,10 +212,7 @@ class _Builder:
         return None
 
     def _decimal(self, node, path: Path_):
-        text = node.value.replace("_", "")
-        if re.fullmatch(r"[-+]?\.(inf|Inf|INF|nan|NaN|NAN)", text):
-            self.issues.append(self._at(node, path, f"{node.value} is not a finite number"))
-            return None
+        text = node.value
         try:
             value = Decimal(text)
         except InvalidOperation:

@@ -3,48 +3,55 @@ from __future__ import annotations
 
 import json
 
-from reconciler.render import result_summary, summary
+from reconciler.model import Action
+from reconciler.render import as_json_value, result_summary, summary
 
 FORMAT_VERSION = "1"
 
 
-def change_dict(c) -> dict:
-    out = {"path": c.path, "field": c.field, "action": c.action}
-    if c.action != "add":
-        out["before"] = c.before
-    if c.action != "remove":
-        out["after"] = c.after
+def change_dict(c, explain: bool = False) -> dict:
+    out = {"path": c.path, "field": c.field, "action": c.action.value}
+    if c.action is not Action.ADD:
+        out["before"] = as_json_value(c, c.before)
+    if c.action is not Action.REMOVE:
+        out["after"] = as_json_value(c, c.after)
+    if explain and c.source is not None:
+        out["source"] = {"file": c.source.file, "line": c.source.line, "col": c.source.col, "from": c.source.origin}
     return out
 
 
-def leader_dict(lp) -> dict:
+def leader_dict(lp, explain: bool = False) -> dict:
     return {
         "name": lp.name,
-        "status": lp.status,
-        "changes": [change_dict(c) for c in lp.changes],
+        "status": lp.status.value,
+        "changes": [change_dict(c, explain) for c in lp.changes],
         "follower_removals": list(lp.follower_removals),
         "problems": [{"code": p.code, "message": p.message} for p in lp.problems],
+        "ignored": list(lp.ignored),
     }
 
 
-def plan_dict(plan) -> dict:
-    return {"format_version": FORMAT_VERSION, "leaders": [leader_dict(lp) for lp in plan.leaders], "summary": summary(plan)}
+def plan_dict(plan, explain: bool = False) -> dict:
+    return {"format_version": FORMAT_VERSION, "leaders": [leader_dict(lp, explain) for lp in plan.leaders], "summary": summary(plan)}
 
 
-def plan(plan) -> str:
-    return json.dumps(plan_dict(plan), indent=2) + "\n"
+def plan(plan, color: bool = False, explain: bool = False) -> str:
+    return json.dumps(plan_dict(plan, explain), indent=2) + "\n"
 
 
-def result(result) -> str:
+def result(result, color: bool = False) -> str:
     from reconciler.model import Plan
 
     leaders = []
     for r in result.leaders:
         d = leader_dict(r.plan)
-        d["result"] = r.result
-        d["follower_results"] = {str(k): v for k, v in r.removals.items()}
+        d["result"] = r.result.value
+        d["follower_results"] = {str(k): v.value for k, v in r.removals.items()}
         d["messages"] = list(r.messages)
         leaders.append(d)
     counts = summary(Plan(leaders=[r.plan for r in result.leaders]))
     counts["results"] = result_summary(result)
-    return json.dumps({"format_version": FORMAT_VERSION, "leaders": leaders, "summary": counts}, indent=2) + "\n"
+    doc = {"format_version": FORMAT_VERSION, "leaders": leaders, "summary": counts}
+    if result.interrupted:
+        doc["interrupted"] = True
+    return json.dumps(doc, indent=2) + "\n"

@@ -1,39 +1,66 @@
 """Plan and apply reports for pull-request comments and step summaries."""
 from __future__ import annotations
 
-from reconciler.render import result_summary, summary
-from reconciler.render.as_text import value
+import html
+import re
+
+from reconciler.model import Action, LeaderOutcome, LeaderStatus
+from reconciler.render import printable, result_summary, shown, summary
 
 MARKER = "<!-- leaderctl-plan -->"
-ICONS = {"in_sync": "✅ in sync", "changes": "📝 changes", "blocked": "⛔ blocked", "error": "❌ error"}
-RESULT_ICONS = {"applied": "✅ applied", "in_sync": "✅ in sync", "partial": "⚠️ partial", "failed": "❌ failed", "blocked": "⛔ blocked"}
+ICONS = {
+    LeaderStatus.IN_SYNC: "✅ in sync",
+    LeaderStatus.CHANGES: "📝 changes",
+    LeaderStatus.BLOCKED: "⛔ blocked",
+    LeaderStatus.ERROR: "❌ error",
+}
+RESULT_ICONS = {
+    LeaderOutcome.APPLIED: "✅ applied",
+    LeaderOutcome.IN_SYNC: "✅ in sync",
+    LeaderOutcome.PARTIAL: "⚠️ partial",
+    LeaderOutcome.FAILED: "❌ failed",
+    LeaderOutcome.BLOCKED: "⛔ blocked",
+    LeaderOutcome.NOT_STARTED: "⏸️ not started",
+}
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def text(value: object) -> str:
+    """Exchange text outside code blocks: printable, no HTML, no table breaks."""
+    return html.escape(printable(value), quote=False).replace("|", "\\|")
 
 
-def _details(lp) -> list[str]:
+def fence(lines: list[str], info: str = "") -> list[str]:
+    """A code block whose fence is longer than any run of backticks inside it."""
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    mark = "`" * max(3, longest + 1)
+    return [mark + info, *lines, mark]
+
+
+def _details(lp, explain: bool = False) -> list[str]:
     lines = []
-    if lp.changes or lp.follower_removals:
-        lines.append("```diff")
-        for c in lp.changes:
-            if c.action == "update":
-                lines.append(f"! {c.path} ({c.field}): {value(c.before, c.field)} -> {value(c.after, c.field)}")
-            elif c.action == "add":
-                lines.append(f"+ {c.path}: {c.after}")
-            else:
-                lines.append(f"- {c.path}: {c.before}")
-        if lp.follower_removals:
-            lines.append(f"- followers (enforced on every apply): {', '.join(map(str, lp.follower_removals))}")
-        lines.append("```")
+    diff = []
+    for c in lp.changes:
+        if c.action is Action.UPDATE:
+            diff.append(f"! {c.path} ({c.field}): {shown(c, c.before)} -> {shown(c, c.after)}")
+        elif c.action is Action.ADD:
+            diff.append(f"+ {c.path}: {shown(c, c.after)}")
+        else:
+            diff.append(f"- {c.path}: {shown(c, c.before)}")
+        if explain and c.source is not None:
+            diff[-1] += f"    # from {printable(c.source)}" + (f" ({c.source.origin})" if c.source.origin else "")
+    if lp.follower_removals:
+        diff.append(f"- followers (enforced on every apply): {', '.join(map(str, lp.follower_removals))}")
+    if diff:
+        lines += fence(diff, "diff")
     for p in lp.problems:
         code = f" `{p.code}`" if p.code is not None else ""
-        lines.append(f"- ⛔{code} {p.message}")
+        lines.append(f"- ⛔{code} {text(p.message)}")
+    if lp.ignored:
+        lines.append(f"- {len(lp.ignored)} ignored (left as on the exchange): {', '.join(f'`{p}`' for p in lp.ignored)}")
     return lines
 
 
-def plan(plan) -> str:
+def plan(plan, color: bool = False, explain: bool = False) -> str:
     s = summary(plan)
     lines = [
         MARKER,
@@ -45,29 +72,31 @@ def plan(plan) -> str:
         "|---|---|---:|---:|---:|",
     ]
     for lp in plan.leaders:
-        lines.append(f"| `{lp.name}` | {ICONS[lp.status]} | {len(lp.changes)} | {len(lp.follower_removals)} | {len(lp.problems)} |")
+        status = ICONS[lp.status] + (f" ({len(lp.ignored)} ignored)" if lp.ignored else "")
+        lines.append(f"| `{lp.name}` | {status} | {len(lp.changes)} | {len(lp.follower_removals)} | {len(lp.problems)} |")
     for lp in plan.leaders:
-        body = _details(lp)
-        if body:
+        body = _details(lp, explain)
+        if body and (lp.changes or lp.follower_removals or lp.problems):
             lines += ["", f"### `{lp.name}`", ""] + body
     return "\n".join(lines) + "\n"
 
 
-def result(result) -> str:
+def result(result, color: bool = False) -> str:
     s = result_summary(result)
+    counts = " · ".join(f"**{s[o.value]}** {o.value.replace('_', ' ')}" for o in LeaderOutcome if o is not LeaderOutcome.NOT_STARTED or s[o.value])
     lines = [
         "## leaderctl apply",
         "",
-        f"**{s['applied']}** applied · **{s['in_sync']}** in sync · **{s['partial']}** partial · **{s['failed']}** failed · **{s['blocked']}** blocked",
+        counts,
         "",
         "| leader | result | changes | notes |",
         "|---|---|---:|---|",
     ]
     for r in result.leaders:
-        notes = "; ".join(r.messages + [f"follower {k}: {v}" for k, v in r.removals.items()])
-        lines.append(f"| `{r.plan.name}` | {RESULT_ICONS[r.result]} | {len(r.plan.changes)} | {_cell(notes)} |")
+        notes = "; ".join(r.messages + [f"follower {k}: {v.value}" for k, v in r.removals.items()])
+        lines.append(f"| `{r.plan.name}` | {RESULT_ICONS[r.result]} | {len(r.plan.changes)} | {text(notes)} |")
     for r in result.leaders:
         body = _details(r.plan)
-        if body:
+        if body and (r.plan.changes or r.plan.follower_removals or r.plan.problems):
             lines += ["", f"### `{r.plan.name}`", ""] + body
     return "\n".join(lines) + "\n"

@@ -208,8 +208,8 @@ def test_unknown_key_with_did_you_mean(tmp_path, path, suggestion):
 
 UNKNOWN_ELSEWHERE = [
     # a key nothing resembles, at every level: the message lists the allowed keys
-    ("zzz", "allowed keys: leaders, version"),
-    (D + "zzz", "allowed keys: credentials, followers, settings, symbols"),
+    ("zzz", "allowed keys: leaders, profiles, version"),
+    (D + "zzz", "allowed keys: credentials, extends, followers, ignore, settings, symbols"),
     (D + "settings.zzz", "allowed keys: cooldown, follower_minimums, invite, position_type"),
     (D + "settings.cooldown.zzz", "allowed keys: enabled, end, start"),
     (D + "settings.profit_sharing.zzz", "allowed keys: period, rate"),
@@ -244,7 +244,7 @@ def test_every_unknown_key_is_reported(tmp_path):
     assert result.errors == [
         cfg.at(D + "settings.cooldown.ends", key=True) + "unknown key 'ends'; did you mean 'end'?",
         cfg.at(D + "settings.invite.zzz", key=True) + "unknown key 'zzz'; allowed keys: code, code_env, required, scope",
-        cfg.at("zzz", key=True) + "unknown key 'zzz'; allowed keys: leaders, version",
+        cfg.at("zzz", key=True) + "unknown key 'zzz'; allowed keys: leaders, profiles, version",
     ]
 
 

@@ -46,7 +46,7 @@ def test_schema_file_is_json_without_duplicate_keys():
 
 
 def test_the_package_ships_the_same_schema(schema):
-    assert leader_schema.schema() == schema
+    assert leader_schema.generate() == schema
     assert leader_schema.schema_text() == SCHEMA_FILE.read_text(encoding="utf-8")
 
 
@@ -265,6 +265,12 @@ SCHEMA_INVALID = {
     "code too short": (S + "invite", {"required": True, "scope": 1, "code": "ABCDE"}),
     "code too long": (S + "invite", {"required": True, "scope": 1, "code": "ABCDEFGHIJK"}),
     "code and code_env": (S + "invite", {"required": True, "scope": 1, "code": "ABCDEFG", "code_env": "X"}),
+    # the schema says what `inviteCode is processed only when isNeedInvite=1` means for a config
+    "code without required": (S + "invite", {"required": False, "scope": 1, "code": "ABCDEFG"}),
+    "code_env without required": (S + "invite", {"required": False, "scope": 1, "code_env": "X"}),
+    # at most 8 decimal places for every decimal (issue 13: a 9-place rate passed validate)
+    "rate 9 places": (S + "profit_sharing.rate", "0.123456789"),
+    "asset 9 places number": (S + "follower_minimums.asset", Decimal("1.000000001")),
     "scope text": (S + "invite.scope", "2"),
     "scope negative": (S + "invite.scope", -1),
     "scope fraction": (S + "invite.scope", Decimal("2.5")),
@@ -289,6 +295,7 @@ SCHEMA_VALID = {
     "disabled": (S + "cooldown", {"enabled": False}),
     "no optional parts": (L + "followers", DELETE),
     "rate number": (S + "profit_sharing.rate", Decimal("0.1")),
+    "rate 8 places and trailing zeros": (S + "profit_sharing.rate", "0.123456780000"),
     "follower max": (L + "followers.remove", [2**63 - 1]),
     "code": (S + "invite", {"required": True, "scope": 1, "code": "ABCDEF"}),
 }
@@ -299,8 +306,6 @@ RULES_ONLY = {
     "not a calendar date": (S + "cooldown.end", "2026-13-01T00:00:00Z"),
     "before 1970": (S + "cooldown.start", "1969-12-31T00:00:00Z"),
     "chinese code": (S + "invite", {"required": True, "scope": 1, "code": "中文中文中文"}),
-    "code without required": (S + "invite", {"required": False, "scope": 1, "code": "ABCDEFG"}),
-    "code_env without required": (S + "invite", {"required": False, "scope": 1, "code_env": "X"}),
 }
 
 

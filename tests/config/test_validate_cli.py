@@ -80,8 +80,9 @@ def test_invalid_config_exits_1_with_located_messages_on_stderr(tmp_path):
 
 def test_all_errors_of_all_files_sorted(tmp_path):
     two_errors = desk_btc({"period: weekly": "period: monthly", "scope: 2": 'scope: "2"'})
-    c = write(tmp_path / "c.yaml", two_errors.replace("desk-btc:", "desk-c:"))
-    a = write(tmp_path / "conf" / "a.yaml", two_errors.replace("desk-btc:", "desk-a:"))
+    # each copy with credential variables of its own (a shared one is an error of its own)
+    c = write(tmp_path / "c.yaml", two_errors.replace("desk-btc:", "desk-c:").replace("DESK_BTC_API", "DESK_C_API"))
+    a = write(tmp_path / "conf" / "a.yaml", two_errors.replace("desk-btc:", "desk-a:").replace("DESK_BTC_API", "DESK_A_API"))
     b = write(tmp_path / "conf" / "b.yml", desk_btc({"version: 1\n": "version: 1\nzzz: 1\n", "desk-btc:": "Desk-B:"}))
     result = run("validate", c, tmp_path / "conf", tmp_path / "missing.yaml")
     assert result.exit_code == 1
@@ -94,7 +95,7 @@ def test_all_errors_of_all_files_sorted(tmp_path):
     assert "leaders.desk-a.settings.profit_sharing.period: must be one of: daily, weekly" in lines[0 + 2]
     assert "leaders.desk-a.settings.invite.scope: expected an integer, got a string" in lines[1 + 2]
     version = DESK_BTC.splitlines().index("version: 1") + 1
-    assert lines[4] == f"{b}:{version + 1}:1: zzz: unknown key 'zzz'; allowed keys: leaders, version"
+    assert lines[4] == f"{b}:{version + 1}:1: zzz: unknown key 'zzz'; allowed keys: leaders, profiles, version"
     assert lines[5].startswith(f"{b}:{version + 3}:3: leaders.Desk-B: invalid leader name 'Desk-B': use lowercase letters")
     assert lines[6] == f"{tmp_path / 'missing.yaml'}:1:1: no such file or directory"
 
@@ -153,12 +154,12 @@ def test_a_key_with_a_line_break_stays_on_one_message_line(tmp_path, key):
 
 
 def test_an_internal_error_is_one_line_not_a_traceback(tmp_path, monkeypatch):
-    import reconciler.config
+    import reconciler.operations
 
     def broken(paths):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(reconciler.config, "load_desired", broken)
+    monkeypatch.setattr(reconciler.operations, "load_desired", broken)
     monkeypatch.delenv("LEADERCTL_DEBUG", raising=False)
     result = run("validate", EXAMPLES)
     assert result.exit_code == 1

@@ -321,7 +321,7 @@ def test_billion_laughs_fails_fast_without_eating_memory(tmp_path):
     (path, doc, issues), seconds, peak_mib = _bounded(lambda: load_text(tmp_path, billion_laughs()))
     assert seconds < 3, seconds
     assert peak_mib < 100, peak_mib
-    assert len(issues) == 1 and "document too large (more than 100000 values; are aliases expanding?)" in issues[0]
+    assert len(issues) == 1 and "aliases (*name) expand to more than 100000 values" in issues[0]
     assert issues[0].startswith(f"{path}:")
 
 
@@ -332,7 +332,7 @@ def test_billion_laughs_inside_a_config(tmp_path):
     (tmp_path / "bomb.yaml").write_text(text)
     errors, seconds, _ = _bounded(lambda: config_errors(tmp_path / "bomb.yaml"))
     assert seconds < 3
-    assert len(errors) == 1 and "document too large" in errors[0]
+    assert len(errors) == 1 and "aliases (*name) expand to more than" in errors[0]
 
 
 def test_many_small_aliases_below_the_limit_are_fine(tmp_path):

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from reconciler.applier import Applier
 from reconciler.model import Credentials, LeaderSpec, Settings
-from reconciler.runner import Planner
+from reconciler.runner import LivePlanner
 from reconciler.sandbox import Sandbox
 from reconciler.session import Session
 
@@ -90,7 +90,7 @@ def test_apply_then_plan_shows_no_changes(tmp_path_factory, desired, symbols, li
         sb.save()
         spec = LeaderSpec("prop", Credentials("K", "S"), desired, tuple(symbols))
         session.client = lambda _spec: session.conn.leader(acct.api_key, acct.api_secret)
-        planner = Planner(session, warn=lambda _m: None)
+        planner = LivePlanner(session, warn=lambda _m: None)
         plan, contexts = planner.plan([spec])
         assert plan.leaders[0].status in ("changes", "in_sync"), plan.leaders[0].problems
         result = Applier(session).apply(plan.leaders, contexts)

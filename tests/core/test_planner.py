@@ -6,7 +6,9 @@ from decimal import Decimal
 
 from reconciler.live import live_from_api
 from reconciler.model import Credentials, LeadOrder, LeaderSpec, Live, Settings
-from reconciler.planner import plan_leader, put_body
+from reconciler.model import Plan
+from reconciler.planner import plan_leader, put_body, target
+from reconciler.render import render_plan
 
 API_CONFIG = {
     "unLeadType": 1,
@@ -70,7 +72,7 @@ def test_update_change_shows_before_and_after():
     plan = plan_leader(spec(), live(profitRate="0.12"))
     assert plan.status == "changes"
     (c,) = plan.changes
-    assert (c.path, c.field, c.action, c.before, c.after) == ("settings.profit_sharing.rate", "profitRate", "update", "0.12", "0.1")
+    assert (c.path, c.field, c.action, c.before, c.after) == ("settings.profit_sharing.rate", "profitRate", "update", Decimal("0.12"), Decimal("0.1"))
 
 
 def test_symbol_add_and_remove():
@@ -101,7 +103,10 @@ def test_referral_omitted_is_not_compared_nor_sent():
 def test_invite_code_compared_but_never_displayed():
     plan = plan_leader(spec(), live(inviteCode="OTHER123"))
     (c,) = plan.changes
-    assert c.field == "inviteCode" and c.before == c.after == "(sensitive)"
+    assert c.field == "inviteCode" and c.sensitive  # typed in the plan, masked by every renderer
+    for fmt in ("text", "json", "markdown"):
+        shown = render_plan(Plan([plan]), fmt)
+        assert "(sensitive)" in shown and "LEADER2026" not in shown and "OTHER123" not in shown
     assert plan.body["inviteCode"] == "LEADER2026"
     # an unchanged code is not re-sent with other changes
     plan = plan_leader(spec(), live(profitRate="0.3"))
@@ -112,7 +117,7 @@ def test_body_types_match_the_put_example():
     plan = plan_leader(spec(), live(profitRate="0.3"))
     body = plan.body
     assert body["unLeadStartTime"] == 1717200000000 and isinstance(body["unLeadEndTime"], int)
-    assert body["profitRate"] == "0.1" and body["recommendShareRate"] == "0.20"
+    assert body["profitRate"] == "0.1" and body["recommendShareRate"] == "0.2"  # "0.20" in its shortest spelling
     assert body["leadPositionType"] == 0 and body["profitPeriod"] == 7 and body["tradeProtect"] == 1
 
 
@@ -157,5 +162,6 @@ def test_fingerprint_ignores_invite_code_and_symbol_order_but_not_values():
 
 def test_put_body_never_contains_unmanaged_code():
     no_code = replace(DESIRED, invite_code=None)
-    body = put_body(spec(no_code), live(inviteCode=""))
+    state = live(inviteCode="")
+    body = put_body(target(spec(no_code), state), state)
     assert "inviteCode" not in body

@@ -1,0 +1,106 @@
+"""The core of each command, for the CLI and for `leaderctl github`: load, plan,
+check, apply. No printing and no exit codes here (the callers render); the
+policy is here: what is refused, when, and why.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from reconciler import planfile
+from reconciler.config import load_desired
+from reconciler.errors import UsageError
+from reconciler.interrupts import Interrupts
+from reconciler.model import Desired, Plan, Result
+from reconciler.runner import LivePlanner, select
+
+
+@dataclass(frozen=True)
+class Connect:
+    """How to reach the exchange for one run."""
+
+    endpoint: str | None = None
+    sandbox: bool = False
+    parallelism: int = 8
+    timeout: float | None = None
+    verbose: bool = False
+
+    def session(self):
+        from reconciler.session import Session
+
+        return Session(self.endpoint, sandbox=self.sandbox, parallelism=self.parallelism, timeout=self.timeout, verbose=self.verbose)
+
+
+def load(paths) -> Desired:
+    return load_desired(list(paths))
+
+
+def make_plan(desired: Desired, paths, leaders, session) -> tuple[Plan, dict]:
+    """Read the live state of the selected leaders and plan them."""
+    chosen = select(desired, leaders)
+    return LivePlanner(session).plan(chosen, paths=[str(p) for p in paths], config_fingerprint=planfile.config_fingerprint(desired))
+
+
+def plan(paths, leaders, connect: Connect) -> tuple[Desired, Plan]:
+    desired = load(paths)
+    with connect.session() as session:
+        the_plan, _ = make_plan(desired, paths, leaders, session)
+    return desired, the_plan
+
+
+@dataclass
+class ApplyRequest:
+    paths: tuple = ()
+    leaders: tuple = ()
+    plan_file: Path | None = None
+    auto_approve: bool = False
+    force: bool = False
+    interactive: bool = False  # a terminal to ask on
+    expected_digest: str | None = None  # refuse unless the new plan has this digest (a reviewed PR comment)
+    digest: Callable[[Plan], str] | None = field(default=None, repr=False)
+
+
+class PlanChanged(UsageError):
+    """The plan made now is not the one that was reviewed."""
+
+
+def apply(req: ApplyRequest, connect: Connect, *, show: Callable[[Plan], None], confirm: Callable[[], bool]) -> tuple[Desired, Result]:
+    """Plan, refuse what was not reviewed or is unsafe, ask, write, read back.
+
+    Raises (nothing written): UsageError, PlanFileError, StalePlanError, PlanChanged,
+    UnsafePlan, ConfigError, KeyboardInterrupt (a signal while planning).
+    """
+    paths, leaders, saved = _what_to_apply(req)
+    desired = load(paths)
+    if not req.auto_approve and not req.interactive:
+        raise UsageError("apply needs confirmation but there is no terminal: pass --auto-approve (nothing was written)")
+    with Interrupts() as interrupts, connect.session() as session:
+        the_plan, readings = make_plan(desired, paths, leaders, session)
+        if saved is not None:
+            planfile.check_fresh(saved, desired, the_plan)
+        if req.expected_digest is not None and req.digest(the_plan) != req.expected_digest:
+            raise PlanChanged("the plan changed since it was reviewed: nothing was written; push again to get a new plan reviewed")
+        the_plan.raise_if_unsafe(req.force)
+        show(the_plan)
+        if any(lp.writes for lp in the_plan.leaders) and not req.auto_approve and not confirm():
+            raise UsageError("apply cancelled: nothing was written")
+        from reconciler.applier import Applier
+
+        applier = Applier(session, stop=interrupts.stop)
+        interrupts.writing(applier.writes)
+        result = applier.apply(the_plan.leaders, readings)
+    return desired, result
+
+
+def _what_to_apply(req: ApplyRequest):
+    if req.plan_file is None:
+        if not req.paths:
+            raise UsageError("give config PATHs (or --plan FILE)")
+        return req.paths, req.leaders, None
+    if req.paths:
+        raise UsageError("give either config PATHs or --plan FILE, not both")
+    if req.leaders:
+        raise UsageError("--leader cannot narrow a saved plan: it applies exactly the leaders it names")
+    saved = planfile.load(req.plan_file)
+    return tuple(saved["paths"]), tuple(lp["name"] for lp in saved["leaders"]), saved
