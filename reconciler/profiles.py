@@ -101,9 +101,10 @@ class Resolution:
 
 def _has(data, rel: Path_) -> bool:
     for key in rel:
-        if not isinstance(data, dict) or key not in data:
+        if isinstance(data, dict) and key in data or isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data):
+            data = data[key]
+        else:
             return False
-        data = data[key]
     return True
 
 
