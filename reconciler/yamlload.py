@@ -44,6 +44,43 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
+if hasattr(yaml, "CSafeLoader"):
+
+    class _FastLoader(yaml.CSafeLoader):
+        """libyaml's parser (about 6x faster), with the same resolvers as _Loader."""
+
+    _FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+else:  # PyYAML built without libyaml
+    _FastLoader = _Loader
+
+# libyaml composes recursively in C, without Python's recursion limit: only text whose
+# nesting is plainly shallow goes to it; anything else gets the Python composer, which
+# stops at the recursion limit and is reported as "nested too deeply".
+_FAST_MAX_LINE = 500
+_FAST_MAX_BRACKETS = 50
+
+
+def _shallow(text: str) -> bool:
+    """No long line and no deep bracket nesting (quoted brackets count too: then just slower)."""
+    if any(len(line) > _FAST_MAX_LINE for line in text.splitlines()):
+        return False
+    depth = 0
+    for match in re.finditer(r"[\[\]{}]", text):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > _FAST_MAX_BRACKETS:
+            return False
+    return True
+
+
+def _compose(text: str):
+    """The node tree; libyaml when it is safe, and PyYAML's own words for any error."""
+    if _shallow(text):
+        try:
+            return yaml.compose(text, Loader=_FastLoader)
+        except yaml.YAMLError:
+            pass  # say it the way the Python composer does (same positions, same words)
+    return yaml.compose(text, Loader=_Loader)
+
 _INT = yaml.constructor.SafeConstructor()
 _COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
@@ -108,7 +145,7 @@ def load(path: Path, display: str | None = None) -> tuple[Document, list[ConfigI
         line = raw[: e.start].count(b"\n") + 1
         return doc, [ConfigIssue(name, line, 1, "", "not UTF-8 text: save the file as UTF-8")]
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = _compose(text)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -187,7 +224,7 @@ class _Builder:
 
     def _scalar(self, node, path: Path_):
         tag, text = node.tag, node.value
-        if node.style is None and text[:1] in "+-.0123456789":
+        if not node.style and text[:1] in "+-.0123456789":  # plain: None (PyYAML) or "" (libyaml)
             for pattern, what in AMBIGUOUS_NUMBERS:
                 if pattern.fullmatch(text):
                     # the value is not echoed (it may be a secret written without quotes), but .inf is .inf
