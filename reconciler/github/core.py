@@ -133,16 +133,18 @@ def leader_details(lp) -> list[str]:
 
 
 def leader_headline(lp) -> str:
+    """`📝 2 changes · 1 follower removal`, `⛔ blocked · 1 problem`: a leader's <summary> line."""
     from reconciler.render.as_markdown import ICONS
 
-    n = len(lp.changes)
-    parts = [ICONS[status(lp)]]
-    if n:
-        parts.append(f"{n} change{'s' if n != 1 else ''}")
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}{'s' if n != 1 else ''}"
+
+    icon = ICONS[status(lp)]
+    parts = [f"{icon.split(' ', 1)[0]} {count(len(lp.changes), 'change')}" if status(lp) == "changes" else icon]
     if lp.follower_removals:
-        parts.append(f"{len(lp.follower_removals)} follower removal{'s' if len(lp.follower_removals) != 1 else ''}")
+        parts.append(count(len(lp.follower_removals), "follower removal"))
     if lp.problems:
-        parts.append(f"{len(lp.problems)} problem{'s' if len(lp.problems) != 1 else ''}")
+        parts.append(count(len(lp.problems), "problem"))
     return " · ".join(parts)
 
 
