@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import re
 
-from fake_github import REPO
-
 from reconciler.github import comment
 
 MARKER = re.compile(r"^<!-- leaderctl-plan path=(\S+) plan_sha256=([0-9a-f]{64}|none) -->\n")
