@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 
 from reconciler.errors import UsageError
@@ -104,11 +105,15 @@ class ActionsEnv:
         )
 
     def write_output(self, name: str, value: str) -> None:
-        """`name=value` appended to $GITHUB_OUTPUT (a step output of the action)."""
-        if not self.output:
-            return
-        try:
-            with open(self.output, "a", encoding="utf-8") as fh:
-                fh.write(f"{name}={value}\n")
-        except OSError as e:
-            print(f"warning: cannot write GITHUB_OUTPUT: {e.strerror or e}", flush=True)
+        write_output(self.output, name, value)
+
+
+def write_output(path: str | None, name: str, value: str) -> None:
+    """`name=value` appended to $GITHUB_OUTPUT (a step output of the action); no file, no output."""
+    if not path:
+        return
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"{name}={value}\n")
+    except OSError as e:
+        print(f"warning: cannot write GITHUB_OUTPUT: {e.strerror or e}", file=sys.stderr, flush=True)

@@ -15,10 +15,9 @@ SUMMARY_LIMIT = 900_000  # GitHub takes up to 1 MiB of step summary per step
 
 
 def _write_exitcode(code: int) -> None:
-    from reconciler.github.actions_env import ActionsEnv
+    from reconciler.github.actions_env import write_output
 
-    ActionsEnv(api_url="", server_url="", repository="", event_name="", event={}, sha="", ref="", token="",
-               output=os.environ.get("GITHUB_OUTPUT") or None).write_output("exitcode", str(code))
+    write_output(os.environ.get("GITHUB_OUTPUT"), "exitcode", str(code))
 
 
 def action_boundary(fn):
@@ -252,7 +251,7 @@ def _by_run(env) -> str:
 @action_boundary
 def apply_cmd(paths, leaders, sandbox, no_verify):
     """On a push to the default branch: apply, only if the plan is the one reviewed in the merged pull request."""
-    from reconciler.errors import ConfigError, UsageError
+    from reconciler.errors import UsageError
     from reconciler.github import comment, core, review
     from reconciler.github.digest import plan_digest
 
@@ -261,11 +260,8 @@ def apply_cmd(paths, leaders, sandbox, no_verify):
     key = comment.path_key(paths)
     try:
         desired = core.load(paths)
-    except ConfigError as e:
-        core.report_failure("apply", e)
-        raise
-    reviewed = review.reviewed_plan(_api(env), env.repository, env.sha, key) if verify else None
-    try:
+        # the review first: without one, not even a read is sent to the exchange
+        reviewed = review.reviewed_plan(_api(env), env.repository, env.sha, key) if verify else None
         with core.session(sandbox) as s:
             plan, contexts = core.make_plan(s, desired, paths, leaders)
             digest = plan_digest(plan)
@@ -283,9 +279,8 @@ def apply_cmd(paths, leaders, sandbox, no_verify):
     except review.NotReviewedError as e:
         core.step_summary(f"{_title('apply', key)}\n\n⛔ {e}")
         raise
-    except BaseException as e:
-        if not isinstance(e, KeyboardInterrupt):
-            core.report_failure("apply", e)
+    except Exception as e:
+        core.report_failure("apply", e)
         raise
     click.echo(core.render_result(result, "text"), nl=False)
     where = f" (reviewed in pull request #{reviewed.number})" if reviewed else " (plan not verified: verify-plan is off)"

@@ -113,3 +113,20 @@ def test_invalid_config_on_main_writes_nothing(kit):
     r = _apply(kit)
     assert r.code == 1 and "examples/desk-btc.yaml:" in r.stderr
     assert kit.exchange_requests() == [] and kit.gh.requests == []
+
+
+def test_refusal_is_in_the_step_summary(kit):
+    r = _apply(kit)
+    assert r.code == 1 and "⛔ refusing to apply: no pull request was merged" in r.summary
+
+
+def test_many_follower_removals_need_a_reviewed_plan(kit):
+    ids = ", ".join(str(100000100 + i) for i in range(11))
+    kit.edit("examples/desk-btc.yaml", "remove: [100000027]", f"remove: [{ids}]")
+    r = _apply(kit, "--no-verify-plan")
+    assert r.code == 1 and "more than 10 followers to remove for desk-btc without a reviewed plan" in r.stderr
+    assert kit.exchange_writes() == []
+    _reviewed(kit)
+    r = _apply(kit)
+    assert r.code in (0, 3), r.output  # reviewed: the removals go (unknown followers count as done)
+    assert len([q for q in kit.exchange_writes() if q.method == "DELETE"]) == 11
