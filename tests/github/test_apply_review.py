@@ -130,3 +130,13 @@ def test_many_follower_removals_need_a_reviewed_plan(kit):
     r = _apply(kit)
     assert r.code in (0, 3), r.output  # reviewed: the removals go (unknown followers count as done)
     assert len([q for q in kit.exchange_writes() if q.method == "DELETE"]) == 11
+
+
+def test_only_the_default_branch_applies(kit):
+    _reviewed(kit)
+    push = {"repository": {"default_branch": "main"}}
+    r = kit.run("apply", "examples/", event="push", payload=push, sha=MERGE_SHA, env={"GITHUB_REF": "refs/heads/feature"})
+    assert r.code == 1 and "apply runs on pushes to the default branch (main)" in r.stderr
+    assert kit.exchange_requests() == [] and kit.gh.requests == []
+    r = kit.run("apply", "examples/", event="push", payload=push, sha=MERGE_SHA)
+    assert r.code == 0, r.output
