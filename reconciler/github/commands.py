@@ -181,7 +181,7 @@ def plan_cmd(paths, leaders, sandbox):
         raise UsageError(f"`leaderctl github plan` runs on pull_request events (this run is {env.event_name or 'not an event'}): use it in the plan job")
     api = _api(env)
     key = comment.path_key(paths)
-    footer = f"<sub>Planned at `{pr.head_sha[:7] or '?'}`{_by_run(env)}. Nothing is written until this pull request is merged.</sub>"
+    footer = _footer(env, pr)
 
     try:
         desired = core.load(paths)
@@ -224,10 +224,7 @@ def plan_cmd(paths, leaders, sandbox):
 
     digest = plan_digest(plan)
     top = [comment.plan_marker(key, digest), _title("plan", key), "", core.summary_line(plan)]
-    plan_footer = (
-        footer[: -len("</sub>")]
-        + f" Apply plans again after the merge and writes only if it is still this plan (plan_sha256 `{digest[:12]}`).</sub>"
-    )
+    plan_footer = _footer(env, pr, f" Apply plans again after the merge and writes only if it is still this plan (plan_sha256 `{digest[:12]}`).")
     body = _plan_markdown(plan, top, plan_footer, limit=comment.LIMIT, overflow=_overflow(env))
     summary = _plan_markdown(plan, [_title("plan", key), "", core.summary_line(plan)], f"plan_sha256 `{digest}`",
                              limit=SUMMARY_LIMIT, overflow="The rest is in the job's log.")
@@ -238,8 +235,9 @@ def plan_cmd(paths, leaders, sandbox):
     return core.plan_exit(plan, False)
 
 
-def _by_run(env) -> str:
-    return f" by [this run]({env.run_url})" if env.run_url else ""
+def _footer(env, pr, more: str = "") -> str:
+    run = f" by [this run]({env.run_url})" if env.run_url else ""
+    return f"<sub>Planned at `{pr.head_sha[:7] or '?'}`{run}. Nothing is written until this pull request is merged.{more}</sub>"
 
 
 # ---------------------------------------------------------------- apply
@@ -313,8 +311,10 @@ def drift_cmd(paths, leaders, sandbox):
         core.report_failure("drift", e)
         raise
     code = core.plan_exit(plan, True)
+    digest = plan_digest(plan)
     top = [_title("drift", key), "", core.summary_line(plan)]
-    core.report(_plan_markdown(plan, top, "", limit=SUMMARY_LIMIT, overflow="The rest is in the job's log."), plan, desired.leaders)
+    summary = _plan_markdown(plan, top, f"drift_sha256 `{digest}`", limit=SUMMARY_LIMIT, overflow="The rest is in the job's log.")
+    core.report(summary, plan, desired.leaders)
     click.echo(core.render(plan, "text"), nl=False)
     if code == 1:
         click.echo("drift could not check every leader (blocked or error): the drift issue is left as it is", err=True)
@@ -323,7 +323,6 @@ def drift_cmd(paths, leaders, sandbox):
         outcome = drift_issue.report_in_sync(api, env.repository, key, env.run_url)
         click.echo(f"in sync{f': closed drift issue #{outcome.number}' if outcome.number else ''}")
         return 0
-    digest = plan_digest(plan)
     check = f"[this run]({env.run_url})" if env.run_url else "this run"
     footer = "\n".join(
         [
