@@ -330,3 +330,9 @@ def sandbox(port, state, config_path, latency):
         pass
     finally:
         sb.stop()
+
+
+from reconciler.github.commands import github_group, init_group  # noqa: E402  (leaderctl github ..., leaderctl init github)
+
+cli.add_command(github_group)
+cli.add_command(init_group)

@@ -23,16 +23,18 @@ def test_hook_is_declared_as_pre_commit_expects():
     for key in ("id", "name", "entry", "language"):
         assert isinstance(hook[key], str) and hook[key]
     assert hook["language"] == "python"
-    assert hook["files"] == r"\.ya?ml$"
+    assert hook["files"] == "^leaders/"  # the leader configs only: not mkdocs.yml or the workflows
+    assert hook["types"] == ["yaml"]  # pre-commit's file type: *.yaml and *.yml
     assert hook.get("pass_filenames", True) is True
     files, exclude = re.compile(hook["files"]), re.compile(hook.get("exclude", "^$"))
 
-    def selected(path):
-        return bool(files.search(path)) and not exclude.search(path)
+    def selected(path):  # what pre-commit does: files, exclude, then the type tag
+        return bool(files.search(path)) and not exclude.search(path) and re.search(r"\.ya?ml$", path) is not None
 
-    assert selected("leaders/desk-btc.yaml") and selected("desk.yml")
+    assert selected("leaders/desk-btc.yaml") and selected("leaders/desks/alt.yml")
     assert not selected("leaders/notes.md") and not selected("leaders/desk.yaml.bak")
-    assert not selected(".pre-commit-config.yaml") and not selected(".github/workflows/drift.yml")
+    assert not selected("mkdocs.yml") and not selected("desk.yml") and not selected("config/leaders/x.yaml")
+    assert not selected(".pre-commit-config.yaml") and not selected(".github/workflows/leaderctl.yml")
 
 
 def test_entry_is_a_console_script_of_this_package():

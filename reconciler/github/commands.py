@@ -1,0 +1,382 @@
+"""`leaderctl github validate|plan|apply|drift` and `leaderctl init github`.
+
+The github commands run inside GitHub Actions (the action calls them); each
+ends by appending `exitcode=N` to $GITHUB_OUTPUT, whatever happened.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from functools import wraps
+
+import click
+
+SUMMARY_LIMIT = 900_000  # GitHub takes up to 1 MiB of step summary per step
+
+
+def _write_exitcode(code: int) -> None:
+    from reconciler.github.actions_env import write_output
+
+    write_output(os.environ.get("GITHUB_OUTPUT"), "exitcode", str(code))
+
+
+def action_boundary(fn):
+    """Render a leaderctl error once, never a traceback; always record the exit code."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        from reconciler.errors import ConfigError, LeaderctlError
+
+        try:
+            code = fn(*args, **kwargs)
+        except LeaderctlError as e:
+            click.echo(str(e) if isinstance(e, ConfigError) else f"Error: {e}", err=True)
+            code = e.exit_code
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            code = 130
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as e:  # a bug: one line; the traceback only on request
+            if os.environ.get("LEADERCTL_DEBUG"):
+                raise
+            click.echo(f"internal error: {type(e).__name__} (set LEADERCTL_DEBUG=1 for a traceback)", err=True)
+            code = 1
+        _write_exitcode(code)
+        sys.exit(code)
+
+    return wrapper
+
+
+def _options(fn):
+    opts = [
+        click.argument("paths", nargs=-1, required=True, type=click.Path()),
+        click.option("--leader", "leaders", multiple=True, metavar="NAME", help="Limit the run to this leader (repeatable)."),
+        click.option("--sandbox", is_flag=True, help="Use the embedded simulated exchange (.leaderctl/sandbox.json)."),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
+
+
+@click.group("github")
+def github_group():
+    """Run inside GitHub Actions: plan comments, reviewed applies, drift issues."""
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _context(*required: str):
+    from reconciler.github.actions_env import ActionsEnv
+
+    env = ActionsEnv.from_environ()
+    env.require(*required)
+    return env
+
+
+def _api(env):
+    from reconciler.github.api import GitHubApi
+
+    return GitHubApi(env.api_url, env.token)
+
+
+def _title(word: str, key: str) -> str:
+    return f"## leaderctl {word} · `{key}`"
+
+
+def _plan_markdown(plan, top: list[str], footer: str, *, limit: int, overflow: str) -> str:
+    from reconciler.github import comment, core
+
+    head, rows = core.table(plan)
+    flagged = [(row, core.status(lp) == "in_sync") for row, lp in zip(rows, plan.leaders)]
+    blocks = [comment.Block(lp.name, core.leader_headline(lp), core.leader_details(lp)) for lp in plan.leaders]
+    blocks = [b for b in blocks if b.lines]
+    return comment.assemble(top, head, flagged, blocks, footer, overflow=overflow, limit=limit)
+
+
+def _overflow(env) -> str:
+    where = f"[this run's step summary]({env.run_url})" if env.run_url else "this run's step summary"
+    return f"The full plan is in {where}."
+
+
+def _config_errors_markdown(key: str, error, intro: str, marker: str | None) -> str:
+    from reconciler.github import comment
+
+    text = str(error)
+    room = comment.LIMIT - 2000
+    if len(text) > room:
+        text = text[:room].rsplit("\n", 1)[0] + "\n… (cut: every error is in the run's log)"
+    lines = ([marker] if marker else []) + [_title("plan", key), "", intro, "", *comment.fence(text)]
+    return "\n".join(lines) + "\n"
+
+
+def _comment(api, env, pr, key: str, body: str, *, read_only_ok: bool) -> None:
+    """Create or edit the comment; from a fork (read-only token) a refusal is only a warning."""
+    from reconciler.github import comment
+    from reconciler.github.api import GitHubError
+
+    try:
+        action, _ = comment.upsert(api, env.repository, pr.number, key, body)
+        click.echo(f"plan comment {action} on pull request #{pr.number}", err=True)
+    except GitHubError as e:
+        if read_only_ok and e.status == 403:
+            click.echo(f"warning: cannot comment with this run's read-only token ({e}); the step summary has the same text", err=True)
+            return
+        raise
+
+
+def _mark_stale(api, env, pr, key: str, error: BaseException) -> None:
+    from reconciler.errors import LeaderctlError
+    from reconciler.github import comment
+
+    reason = str(error) if isinstance(error, LeaderctlError) else f"internal error: {type(error).__name__}"
+    try:
+        if comment.mark_stale(api, env.repository, pr.number, key, reason, env.run_url):
+            click.echo(f"marked the plan comment on pull request #{pr.number} stale", err=True)
+    except Exception as e:  # noqa: BLE001 - the first error is the one to report
+        click.echo(f"warning: could not mark the plan comment stale: {comment.one_line(str(e))}", err=True)
+
+
+# ---------------------------------------------------------------- validate
+
+
+@github_group.command("validate")
+@_options
+@action_boundary
+def validate_cmd(paths, leaders, sandbox):
+    """Validate the config offline; errors become annotations on their lines."""
+    from reconciler.errors import ConfigError
+    from reconciler.github import comment, core
+
+    key = comment.path_key(paths)
+    try:
+        desired = core.load(paths)
+    except ConfigError as e:
+        core.report_failure("validate", e)
+        raise
+    core.select(desired, leaders)
+    n, f = len(desired.leaders), len(desired.files)
+    message = f"valid: {n} leader{'s' if n != 1 else ''} in {f} file{'s' if f != 1 else ''}"
+    core.step_summary(f"{_title('validate', key)}\n\n✅ {message}")
+    click.echo(message)
+    return 0
+
+
+# ---------------------------------------------------------------- plan
+
+
+@github_group.command("plan")
+@_options
+@action_boundary
+def plan_cmd(paths, leaders, sandbox):
+    """On a pull request: plan, and keep ONE comment per config path up to date."""
+    from reconciler.errors import ConfigError, UsageError
+    from reconciler.github import comment, core
+    from reconciler.github.digest import plan_digest
+
+    env = _context("GITHUB_REPOSITORY", "GITHUB_TOKEN")
+    pr = env.pull_request()
+    if env.event_name != "pull_request" or pr is None:
+        raise UsageError(f"`leaderctl github plan` runs on pull_request events (this run is {env.event_name or 'not an event'}): use it in the plan job")
+    api = _api(env)
+    key = comment.path_key(paths)
+    footer = _footer(env, pr)
+
+    try:
+        desired = core.load(paths)
+    except ConfigError as e:
+        core.report_failure("plan", e)
+        body = _config_errors_markdown(
+            key, e, "❌ **The config is invalid**: nothing was planned. Fix these and push again:", comment.plan_marker(key, None)
+        )
+        _comment(api, env, pr, key, body + "\n" + footer + "\n", read_only_ok=pr.from_fork)
+        raise
+
+    try:
+        specs = core.select(desired, leaders)
+    except UsageError as e:
+        _mark_stale(api, env, pr, key, e)
+        raise
+
+    if pr.from_fork or (not sandbox and not core.has_any_credentials(specs)):
+        why = "comes from a fork" if pr.from_fork else "runs without the repository's secrets (Dependabot, or none are set)"
+        n = len(desired.leaders)
+        text = (
+            f"🔒 **Not planned: the plan needs the base repository's secrets.** This pull request {why}, so its run "
+            f"gets no API keys; leaderctl only validated the config: ✅ {n} leader{'s' if n != 1 else ''} valid. "
+            "Nothing was sent to the exchange. To see the plan, push the branch to this repository (a maintainer can)."
+        )
+        body = "\n".join([comment.plan_marker(key, None), _title("plan", key), "", text, "", footer]) + "\n"
+        core.step_summary(f"{_title('plan', key)}\n\n{text}")
+        _comment(api, env, pr, key, body, read_only_ok=True)
+        click.echo(f"not planned: this pull request {why}; the config is valid ({n} leaders)")
+        return 0
+
+    try:
+        with core.session(sandbox) as s:
+            plan, _ = core.make_plan(s, desired, paths, leaders)
+    except BaseException as e:
+        if not isinstance(e, KeyboardInterrupt):
+            core.report_failure("plan", e)
+        _mark_stale(api, env, pr, key, e)
+        raise
+
+    digest = plan_digest(plan)
+    top = [comment.plan_marker(key, digest), _title("plan", key), "", core.summary_line(plan)]
+    plan_footer = _footer(env, pr, f" Apply plans again after the merge and writes only if it is still this plan (plan_sha256 `{digest[:12]}`).")
+    body = _plan_markdown(plan, top, plan_footer, limit=comment.LIMIT, overflow=_overflow(env))
+    summary = _plan_markdown(plan, [_title("plan", key), "", core.summary_line(plan)], f"plan_sha256 `{digest}`",
+                             limit=SUMMARY_LIMIT, overflow="The rest is in the job's log.")
+    core.report(summary, plan, desired.leaders)
+    click.echo(core.render(plan, "text"), nl=False)
+    _comment(api, env, pr, key, body, read_only_ok=False)
+    click.echo(f"plan_sha256 {digest}")
+    return core.plan_exit(plan, False)
+
+
+def _footer(env, pr, more: str = "") -> str:
+    run = f" by [this run]({env.run_url})" if env.run_url else ""
+    return f"<sub>Planned at `{pr.head_sha[:7] or '?'}`{run}. Nothing is written until this pull request is merged.{more}</sub>"
+
+
+# ---------------------------------------------------------------- apply
+
+
+@github_group.command("apply")
+@_options
+@click.option("--no-verify-plan", "no_verify", is_flag=True, help="Apply without checking the merged pull request's plan comment.")
+@action_boundary
+def apply_cmd(paths, leaders, sandbox, no_verify):
+    """On a push to the default branch: apply, only if the plan is the one reviewed in the merged pull request."""
+    from reconciler.errors import UsageError
+    from reconciler.github import comment, core, review
+    from reconciler.github.digest import plan_digest
+
+    verify = not no_verify
+    env = _context(*(("GITHUB_REPOSITORY", "GITHUB_SHA", "GITHUB_TOKEN") if verify else ()))
+    key = comment.path_key(paths)
+    default = (env.event.get("repository") or {}).get("default_branch") if isinstance(env.event.get("repository"), dict) else None
+    if default and env.ref != f"refs/heads/{default}":
+        raise UsageError(f"refusing to apply from {env.ref or 'no ref'}: apply runs on pushes to the default branch ({default}); nothing was written")
+    try:
+        desired = core.load(paths)
+        # the review first: without one, not even a read is sent to the exchange
+        reviewed = review.reviewed_plan(_api(env), env.repository, env.sha, key) if verify else None
+        with core.session(sandbox) as s:
+            plan, contexts = core.make_plan(s, desired, paths, leaders)
+            digest = plan_digest(plan)
+            if reviewed is not None:
+                review.check(reviewed, digest)
+            else:
+                many = [lp.name for lp in plan.leaders if len(lp.follower_removals) > 10 and core.status(lp) in ("changes", "in_sync")]
+                if many:
+                    raise UsageError(
+                        f"more than 10 followers to remove for {', '.join(many)} without a reviewed plan: "
+                        "review it in a pull request (verify-plan: true) or use `leaderctl apply --force` (nothing was written)"
+                    )
+            click.echo(core.render(plan, "text"), nl=False)
+            result, code = core.apply(s, plan, contexts)
+    except review.NotReviewedError as e:
+        core.step_summary(f"{_title('apply', key)}\n\n⛔ {e}")
+        raise
+    except Exception as e:
+        core.report_failure("apply", e)
+        raise
+    click.echo(core.render_result(result, "text"), nl=False)
+    where = f" (reviewed in pull request #{reviewed.number})" if reviewed else " (plan not verified: verify-plan is off)"
+    core.report(f"{core.render_result(result, 'markdown')}\nplan_sha256 `{digest}`{where}", core.unconverged(result), desired.leaders)
+    return code
+
+
+# ---------------------------------------------------------------- drift
+
+
+@github_group.command("drift")
+@_options
+@action_boundary
+def drift_cmd(paths, leaders, sandbox):
+    """On a schedule: keep one open `drift` issue per config path while the exchange differs."""
+    from reconciler.github import comment, core, drift_issue
+    from reconciler.github.digest import plan_digest
+
+    env = _context("GITHUB_REPOSITORY", "GITHUB_TOKEN")
+    api = _api(env)
+    key = comment.path_key(paths)
+    try:
+        desired = core.load(paths)
+        with core.session(sandbox) as s:
+            plan, _ = core.make_plan(s, desired, paths, leaders)
+    except Exception as e:
+        core.report_failure("drift", e)
+        raise
+    code = core.plan_exit(plan, True)
+    digest = plan_digest(plan)
+    top = [_title("drift", key), "", core.summary_line(plan)]
+    summary = _plan_markdown(plan, top, f"drift_sha256 `{digest}`", limit=SUMMARY_LIMIT, overflow="The rest is in the job's log.")
+    core.report(summary, plan, desired.leaders)
+    click.echo(core.render(plan, "text"), nl=False)
+    if code == 1:
+        click.echo("drift could not check every leader (blocked or error): the drift issue is left as it is", err=True)
+        return 1
+    if code == 0:
+        outcome = drift_issue.report_in_sync(api, env.repository, key, env.run_url)
+        click.echo(f"in sync{f': closed drift issue #{outcome.number}' if outcome.number else ''}")
+        return 0
+    check = f"[this run]({env.run_url})" if env.run_url else "this run"
+    footer = "\n".join(
+        [
+            "---",
+            f"Found by {check}. To clear it: change the config to match the exchange (in a pull request), or open a pull "
+            "request (an empty commit will do) whose plan puts the exchange back and merge it. This issue closes itself "
+            "at the next check that finds no drift.",
+        ]
+    )
+    body = _plan_markdown(plan, [drift_issue.marker(key), drift_issue.digest_line(digest), *top], footer,
+                          limit=comment.LIMIT, overflow=_overflow(env))
+    title = f"leaderctl: leader settings drifted from the config ({key})"
+    outcome = drift_issue.report_drift(api, env.repository, key, title, body, digest, env.run_url)
+    click.echo(f"drift: {outcome.action} issue #{outcome.number}")
+    return 2
+
+
+# ---------------------------------------------------------------- init
+
+
+@click.group("init")
+def init_group():
+    """Write the files a config repository needs."""
+
+
+@init_group.command("github")
+@click.option("--path", "config_path", default="leaders/", show_default=True, help="Where the leader configs are.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the workflow here instead of stdout.")
+@click.option("--branch", default="main", show_default=True, help="The default branch: a push to it applies.")
+@click.option("--action-ref", metavar="SHA|TAG", help="The leaderctl action's commit (default: the commit of its tag, looked up on GitHub).")
+@click.option("--check", "check_file", type=click.Path(dir_okay=False), help="Check this workflow maps every variable the config reads.")
+@action_boundary
+def init_github(config_path, output, branch, action_ref, check_file):
+    """Write the caller workflow: plan on pull requests, reviewed apply on the default branch, drift every 6 hours."""
+    from reconciler.errors import UsageError
+    from reconciler.github import core, workflow
+
+    desired = core.load([config_path])
+    needed = core.variables(list(desired.leaders.values()))
+    if check_file:
+        if output or action_ref:
+            raise UsageError("--check takes no -o or --action-ref")
+        missing = workflow.check(check_file, needed)
+        if missing:
+            for job, var in missing:
+                click.echo(f"{check_file}: job {job}: {var} is not mapped: add `{var}: ${{{{ secrets.{var} }}}}` to the env of its leaderctl step", err=True)
+            return 1
+        click.echo(f"{check_file}: every variable the config reads is mapped ({len(needed)})")
+        return 0
+    sha = workflow.resolve_action_ref(action_ref)
+    text = workflow.render(config_path, needed, branch=branch, action_sha=sha)
+    if output:
+        workflow.write(output, text)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+    return 0

@@ -1,0 +1,203 @@
+"""The plan comment: one per pull request and config path, edited in place.
+
+Its first line is the marker `<!-- leaderctl-plan path=PATH plan_sha256=HEX -->`:
+`path` tells the comments of two config roots apart, `plan_sha256` is the digest
+of the plan it shows (`none` when it shows no plan that could be applied: an
+invalid config, a fork, a failed run). Apply reads the digest back.
+
+Standard library only (see `stale`).
+"""
+from __future__ import annotations
+
+import re
+import urllib.parse
+from dataclasses import dataclass
+
+LIMIT = 65536  # GitHub's maximum comment and issue body, in characters
+NOTE_RESERVE = 1200  # room kept for the "too long" note and the footer's growth
+NO_DIGEST = "none"
+TRUSTED_ASSOCIATIONS = ("OWNER", "MEMBER", "COLLABORATOR")
+STALE_START = "<!-- leaderctl-stale -->"
+STALE_END = "<!-- /leaderctl-stale -->"
+
+_MARKER = re.compile(r"^<!-- leaderctl-plan path=(\S+) plan_sha256=([0-9a-f]{64}|none) -->$")
+_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+def path_key(paths) -> str:
+    """The config path(s) as they appear in the marker: given order, comma-separated, URL-quoted."""
+    return ",".join(urllib.parse.quote(str(p), safe="/._-~+@") for p in paths)
+
+
+def plan_marker(key: str, digest: str | None) -> str:
+    if digest is not None and not _HEX.match(digest):
+        raise ValueError("a plan digest is 64 lowercase hex digits")
+    return f"<!-- leaderctl-plan path={key} plan_sha256={digest or NO_DIGEST} -->"
+
+
+def parse_marker(body: str) -> tuple[str, str | None] | None:
+    """(path key, digest or None) from a comment's first line, or None when it is not ours."""
+    first = (body or "").replace("\r\n", "\n").split("\n", 1)[0].strip()
+    m = _MARKER.match(first)
+    if not m:
+        return None
+    return m.group(1), (None if m.group(2) == NO_DIGEST else m.group(2))
+
+
+def trusted(comment: dict) -> bool:
+    """Written by a bot (the job's token) or by someone with write access: a passer-by's
+    comment with a marker must not be taken for the reviewed plan."""
+    user = comment.get("user") or {}
+    return user.get("type") == "Bot" or comment.get("author_association") in TRUSTED_ASSOCIATIONS
+
+
+def find(comments: list, key: str) -> dict | None:
+    """The plan comment for this path: the oldest trusted one whose first line is its marker."""
+    for c in comments:
+        parsed = parse_marker(c.get("body") or "")
+        if parsed and parsed[0] == key and trusted(c):
+            return c
+    return None
+
+
+def fence(text: str, lang: str = "text") -> list[str]:
+    """A code block that the text cannot close early."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return [f"{ticks}{lang}", text.rstrip("\n"), ticks]
+
+
+def one_line(text: str, limit: int = 500) -> str:
+    text = re.sub(r"[\x00-\x1f\x7f]+", " ", str(text)).strip()
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+@dataclass
+class Block:
+    """One leader's collapsible section."""
+
+    name: str
+    headline: str
+    lines: list[str]
+
+    def render(self, open_: bool) -> str:
+        name = self.name.replace("<", "&lt;").replace(">", "&gt;")
+        return "\n".join(
+            [f"<details{' open' if open_ else ''}><summary><code>{name}</code> · {self.headline}</summary>", "", *self.lines, "", "</details>"]
+        )
+
+
+def assemble(top: list[str], table_head: list[str], rows: list[tuple[str, bool]], blocks: list[Block], footer: str, *,
+             overflow: str, limit: int = LIMIT, open_up_to: int = 3) -> str:
+    """top, the table, each leader's block, the footer: under `limit` characters.
+
+    `rows` are (table row, in sync?). When everything does not fit, the rows of
+    leaders in sync become one count, then rows and blocks that still do not fit
+    are left out (a block is never cut in half, so no code fence stays open) and
+    `overflow` says where the full plan is.
+    """
+    budget = limit - NOTE_RESERVE - len(footer)
+    rendered = [b.render(len(blocks) <= open_up_to) for b in blocks]
+    everything = sum(len(t) for t in top) + sum(len(r) + 1 for r, _ in rows) + sum(len(t) + 2 for t in rendered)
+    quiet = 0
+    if everything > budget:
+        quiet = sum(1 for _, in_sync in rows if in_sync)
+        rows = [(r, s) for r, s in rows if not s]
+    rows = [r for r, _ in rows]
+    parts = ["\n".join(top)]
+    used = len(parts[0])  # len("\n\n".join(parts)), kept as we go
+    head = "\n".join(table_head)
+    table_len = len(head)
+    shown_rows: list[str] = []
+    for row in rows:
+        if used + 2 + table_len + 1 + len(row) > budget:
+            break
+        shown_rows.append(row)
+        table_len += 1 + len(row)
+    if shown_rows:
+        parts.append("\n".join([head, *shown_rows]))
+        used += 2 + table_len
+    if quiet:
+        parts.append(f"… and {quiet} leader{'s' if quiet != 1 else ''} in sync.")
+        used += 2 + len(parts[-1])
+    left_out: list[str] = []
+    for block, text in zip(blocks, rendered):
+        if used + len(text) + 2 > budget:
+            left_out.append(block.name)
+            continue
+        parts.append(text)
+        used += len(text) + 2
+    rows_missing = len(rows) - len(shown_rows)
+    if rows_missing or left_out:
+        what = []
+        if rows_missing:
+            what.append(f"{rows_missing} leader{'s' if rows_missing != 1 else ''} of the table")
+        if left_out:
+            names = ", ".join(f"`{n}`" for n in left_out[:10]) + (" …" if len(left_out) > 10 else "")
+            what.append(f"the details of {len(left_out)} leader{'s' if len(left_out) != 1 else ''} ({names})")
+        parts.append(f"> [!NOTE]\n> This is too long for a comment: {' and '.join(what)} are not shown here. {overflow}")
+    parts.append(footer)
+    body = "\n\n".join(parts) + "\n"
+    if len(body) > limit:  # the footer or the top alone is too long: never send what GitHub refuses
+        body = body[: limit - 200].rsplit("\n", 1)[0] + "\n\n… (cut: the full text is in the run's step summary)\n"
+    return body
+
+
+def stale_body(old_body: str, key: str, reason: str, run_url: str | None, *, limit: int = LIMIT) -> str:
+    """The old comment with a banner on top and no digest in its marker, so apply refuses it."""
+    lines = (old_body or "").replace("\r\n", "\n").split("\n")
+    rest = "\n".join(lines[1:]) if parse_marker(old_body or "") else "\n".join(lines)
+    if STALE_START in rest and STALE_END in rest:  # one banner, the newest
+        before, _, after = rest.partition(STALE_START)
+        rest = before + after.partition(STALE_END)[2]
+    run = f"[the last plan run]({run_url})" if run_url else "the last plan run"
+    banner = "\n".join(
+        [
+            STALE_START,
+            "> [!WARNING]",
+            f"> **This plan is stale.** {run} failed: {one_line(reason)}",
+            "> It may not show what merging would do now, and apply will refuse it. Fix the problem and push again, or re-run the job.",
+            STALE_END,
+        ]
+    )
+    head = plan_marker(key, None) + "\n" + banner + "\n"
+    rest = rest.lstrip("\n")
+    if len(head) + len(rest) + 1 > limit:
+        rest = "(the previous plan was too long to keep below this banner: see the previous run's step summary)\n"
+    return head + rest
+
+
+# ---------------------------------------------------------------- on GitHub
+
+
+def list_comments(api, repo: str, number: int) -> list:
+    return api.paginate(
+        f"/repos/{repo}/issues/{number}/comments",
+        what=f"listing the comments of pull request #{number}",
+        needs="pull-requests: read",
+    )
+
+
+def upsert(api, repo: str, number: int, key: str, body: str, comments: list | None = None) -> tuple[str, int | None]:
+    """Edit this path's comment in place, or create it: ("updated"|"created", comment id)."""
+    if comments is None:
+        comments = list_comments(api, repo, number)
+    mine = find(comments, key)
+    if mine is not None:
+        api.patch(f"/repos/{repo}/issues/comments/{mine['id']}", {"body": body},
+                  what=f"updating the plan comment on pull request #{number}", needs="pull-requests: write")
+        return "updated", mine.get("id")
+    r = api.post(f"/repos/{repo}/issues/{number}/comments", {"body": body},
+                 what=f"commenting the plan on pull request #{number}", needs="pull-requests: write")
+    return "created", (r.data or {}).get("id") if isinstance(r.data, dict) else None
+
+
+def mark_stale(api, repo: str, number: int, key: str, reason: str, run_url: str | None) -> bool:
+    """Put the stale banner on this path's comment, if there is one; True when one was marked."""
+    comments = list_comments(api, repo, number)
+    mine = find(comments, key)
+    if mine is None:
+        return False
+    api.patch(f"/repos/{repo}/issues/comments/{mine['id']}", {"body": stale_body(mine.get("body") or "", key, reason, run_url)},
+              what=f"marking the plan comment on pull request #{number} stale", needs="pull-requests: write")
+    return True

@@ -1,0 +1,175 @@
+"""Every call `leaderctl github` and `leaderctl init github` make into the rest of
+leaderctl, in one place: load the config, open a session, plan, apply, render,
+report. When the core's API changes, this module is the one to rewire.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+
+
+def load(paths):
+    """The desired state; raises ConfigError (every issue) on an invalid config."""
+    from reconciler.config import load_desired
+
+    return load_desired(list(paths))
+
+
+def select(desired, leaders):
+    from reconciler.runner import select as run_select
+
+    return run_select(desired, tuple(leaders or ()))
+
+
+def variables(specs) -> list[str]:
+    """Every environment variable these leaders read, leader by leader: key, secret, invite code."""
+    names: dict[str, None] = {}
+    for spec in specs:
+        names[spec.credentials.api_key_env] = None
+        names[spec.credentials.api_secret_env] = None
+        if spec.invite_code_env:
+            names[spec.invite_code_env] = None
+    return list(names)
+
+
+def credential_variables(specs) -> list[str]:
+    names: list[str] = []
+    for spec in specs:
+        names += [spec.credentials.api_key_env, spec.credentials.api_secret_env]
+    return names
+
+
+def has_any_credentials(specs) -> bool:
+    """False when not one credential variable is set: a fork or Dependabot run without secrets."""
+    return any(os.environ.get(name) for name in credential_variables(specs))
+
+
+@contextmanager
+def session(sandbox: bool, parallelism: int = 8):
+    from reconciler.session import Session
+
+    with Session(None, sandbox=sandbox, parallelism=parallelism) as s:
+        yield s
+
+
+def make_plan(sess, desired, paths, leaders):
+    """(plan, contexts) for the selected leaders, as `leaderctl plan` makes it."""
+    from reconciler.planfile import config_fingerprint
+    from reconciler.runner import Planner
+
+    specs = select(desired, leaders)
+    return Planner(sess).plan(specs, paths=[str(p) for p in paths], config_fingerprint=config_fingerprint(desired))
+
+
+def apply(sess, plan, contexts):
+    """(result, exit code) of applying exactly this plan's leaders."""
+    from reconciler.applier import Applier, exit_code
+
+    result = Applier(sess).apply(plan.leaders, contexts)
+    return result, exit_code(result)
+
+
+def unconverged(result):
+    """The plan of what did not converge (what annotations should still point at)."""
+    from reconciler.applier import CONVERGED
+    from reconciler.model import Plan
+
+    return Plan(leaders=[r.plan for r in result.leaders if r.result not in CONVERGED])
+
+
+def plan_exit(plan, detailed: bool) -> int:
+    return plan.exit_code(detailed)
+
+
+def plan_dict(plan) -> dict:
+    from reconciler.render.as_json import plan_dict as as_dict
+
+    return as_dict(plan)
+
+
+def render(plan, fmt: str) -> str:
+    from reconciler.render import render_plan
+
+    return render_plan(plan, fmt)
+
+
+def render_result(result, fmt: str) -> str:
+    from reconciler.render import render_result as rr
+
+    return rr(result, fmt)
+
+
+def status(lp) -> str:
+    return str(lp.status)
+
+
+# ---------------------------------------------------------------- markdown pieces
+
+
+def summary_line(plan) -> str:
+    from reconciler.render import summary
+
+    s = summary(plan)
+    return f"**{s['changes']}** with changes · **{s['in_sync']}** in sync · **{s['blocked']}** blocked · **{s['error']}** errors"
+
+
+def table(plan) -> tuple[list[str], list[str]]:
+    """(header lines, one row per leader) of the plan's markdown table."""
+    from reconciler.render.as_markdown import ICONS
+
+    head = ["| leader | status | changes | follower removals | problems |", "|---|---|---:|---:|---:|"]
+    rows = [
+        f"| `{lp.name}` | {ICONS[status(lp)]} | {len(lp.changes)} | {len(lp.follower_removals)} | {len(lp.problems)} |"
+        for lp in plan.leaders
+    ]
+    return head, rows
+
+
+def leader_details(lp) -> list[str]:
+    """The markdown lines of one leader's changes and problems (empty when in sync)."""
+    from reconciler.render import as_markdown
+
+    return as_markdown._details(lp)
+
+
+def leader_headline(lp) -> str:
+    """`📝 2 changes · 1 follower removal`, `⛔ blocked · 1 problem`: a leader's <summary> line."""
+    from reconciler.render.as_markdown import ICONS
+
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}{'s' if n != 1 else ''}"
+
+    icon = ICONS[status(lp)]
+    parts = [f"{icon.split(' ', 1)[0]} {count(len(lp.changes), 'change')}" if status(lp) == "changes" else icon]
+    if lp.follower_removals:
+        parts.append(count(len(lp.follower_removals), "follower removal"))
+    if lp.problems:
+        parts.append(count(len(lp.problems), "problem"))
+    return " · ".join(parts)
+
+
+# ---------------------------------------------------------------- reports (summary + annotations)
+
+
+def report(markdown: str, plan, specs) -> None:
+    from reconciler import gitops
+
+    gitops.report(markdown, plan, specs)
+
+
+def report_failure(command: str, error: BaseException) -> None:
+    from reconciler import gitops
+
+    gitops.report_failure(command, error)
+
+
+def step_summary(markdown: str) -> None:
+    from reconciler import gitops
+
+    gitops.step_summary(markdown)
+
+
+def is_config_error(error: BaseException) -> bool:
+    from reconciler.errors import ConfigError
+
+    return isinstance(error, ConfigError)

@@ -1,0 +1,45 @@
+"""The plan digest: what a pull request's plan comment promises, and what apply checks.
+
+sha256 over the canonical JSON of what the plan would do, field by field from
+the plan JSON (CONTRACT section 4), with nothing that depends on when or where
+it was made: per leader its name, status, changes (path, field, action, before,
+after), follower removals and problems (code, message). Leaders, changes,
+removals and problems are sorted, so the same plan always gives the same digest
+whatever the order of files, leaders or symbols in the config. Invite codes are
+already "(sensitive)" in the plan JSON, so the digest never depends on one.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from reconciler.github import core
+
+
+def _canonical(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def canonical_plan(plan) -> dict:
+    leaders = []
+    for lp in core.plan_dict(plan)["leaders"]:
+        changes = [
+            {k: c.get(k) for k in ("path", "field", "action", "before", "after")}
+            for c in lp.get("changes", [])
+        ]
+        problems = [{"code": p.get("code"), "message": p.get("message")} for p in lp.get("problems", [])]
+        leaders.append(
+            {
+                "name": lp["name"],
+                "status": str(lp["status"]),
+                "changes": sorted(changes, key=_canonical),
+                "follower_removals": sorted(lp.get("follower_removals", [])),
+                "problems": sorted(problems, key=_canonical),
+            }
+        )
+    return {"leaders": sorted(leaders, key=lambda lp: lp["name"])}
+
+
+def plan_digest(plan) -> str:
+    """Hex sha256 of the canonical plan: equal plans, equal digests."""
+    return hashlib.sha256(_canonical(canonical_plan(plan)).encode("utf-8")).hexdigest()

@@ -1,0 +1,178 @@
+"""`leaderctl init github`: the one workflow a config repository needs.
+
+Three jobs in one file: `plan` on every pull request (no `paths:` filter, so a
+required `plan` check never waits forever), `apply` on a push to the default
+branch in the `production` environment (a concurrency group that never
+cancels a running apply), `drift` every 6 hours and by hand. Permissions per
+job (`permissions: {}` at the top), every `uses:` pinned to a full commit SHA
+with its version in a comment, and an `env:` line for every variable the config
+reads, mapped from the secret of the same name.
+
+The leaderctl action's own commit cannot be written into this release (a commit
+cannot contain its own SHA), so `init` looks up the commit of the tag
+ACTION_VERSION through GitHub's REST API, or takes it from `--action-ref SHA`.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from reconciler.errors import UsageError
+
+ACTION_REPO = "leaderctl/leaderctl"  # owner/name of this repository on GitHub: change it in a fork
+ACTION_VERSION = "v0.2.0"  # the release tag the generated workflow uses (made at release)
+# Third-party actions, each pinned to the commit of its release tag (read with
+# `git rev-parse vX.Y.Z^{commit}` in a clone of the action's repository).
+CHECKOUT = ("actions/checkout", "3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1")
+READ_ENVIRONMENT = "leaderctl-read"  # plan and drift: read-only keys
+WRITE_ENVIRONMENT = "production"  # apply: write keys, required reviewers
+CRON = "17 */6 * * *"
+
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+_SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _scalar(text: str) -> str:
+    """A YAML scalar: plain when safe, else JSON-quoted (valid YAML)."""
+    return text if re.fullmatch(r"[A-Za-z0-9_./-]+", text) else json.dumps(text)
+
+
+def _check_names(variables: list[str]) -> None:
+    bad = [v for v in variables if not _SECRET_NAME.match(v) or v.upper().startswith("GITHUB_")]
+    if bad:
+        raise UsageError(
+            f"cannot map {', '.join(bad)} from GitHub secrets: secret names are letters, digits and _ "
+            "and do not start with GITHUB_: rename the variable in the config's credentials/code_env"
+        )
+
+
+def _job(name: str, condition: str, environment: str, permission: tuple[str, str], concurrency: str, command: str,
+         path: str, variables: list[str], action_sha: str) -> list[str]:
+    lines = [
+        f"  {name}:",
+        f"    name: {name}",
+        f"    if: {condition}",
+        "    runs-on: ubuntu-latest",
+        f"    environment: {environment}",
+        "    permissions:",
+        "      contents: read",
+        f"      {permission[0]} # {permission[1]}",
+        f"    concurrency: {concurrency}",
+        "    steps:",
+        f"      - uses: {CHECKOUT[0]}@{CHECKOUT[1]} # {CHECKOUT[2]}",
+        "        with: {persist-credentials: false}",
+        f"      - uses: {ACTION_REPO}@{action_sha} # {ACTION_VERSION}",
+        f"        with: {{command: {command}, path: {_scalar(path)}}}",
+    ]
+    if variables:
+        lines.append("        env:")
+        lines += [f"          {v}: ${{{{ secrets.{v} }}}}" for v in variables]
+    return lines
+
+
+def render(config_path: str, variables: list[str], *, branch: str = "main", action_sha: str) -> str:
+    if not _SHA.match(action_sha):
+        raise UsageError(f"--action-ref must be a full 40-character commit SHA, got {action_sha!r}")
+    _check_names(variables)
+    read_env = f"{{name: {READ_ENVIRONMENT}, deployment: false}}"
+    lines = [
+        "# leaderctl: plan every pull request, apply what was reviewed, watch for drift.",
+        f"# Written by `leaderctl init github --path {config_path}`; after adding a leader, run",
+        "# `leaderctl init github --check .github/workflows/leaderctl.yml` (or init again).",
+        "name: leaderctl",
+        "",
+        "on:",
+        "  pull_request:",
+        "  push:",
+        f"    branches: [{_scalar(branch)}]",
+        "  schedule:",
+        f'    - cron: "{CRON}"',
+        "  workflow_dispatch:",
+        "",
+        "permissions: {}",
+        "",
+        "jobs:",
+    ]
+    lines += _job("plan", "github.event_name == 'pull_request'", read_env, ("pull-requests: write", "the plan comment"),
+                  '{group: "leaderctl-plan-${{ github.event.pull_request.number }}", cancel-in-progress: true}',
+                  "plan", config_path, variables, action_sha)
+    lines += _job("apply", "github.event_name == 'push'", WRITE_ENVIRONMENT, ("pull-requests: read", "the merged pull request's plan comment"),
+                  "{group: leaderctl-apply, cancel-in-progress: false}", "apply", config_path, variables, action_sha)
+    lines += _job("drift", "github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'", read_env,
+                  ("issues: write", "the drift issue and its label"), "{group: leaderctl-drift, cancel-in-progress: false}",
+                  "drift", config_path, variables, action_sha)
+    return "\n".join(lines) + "\n"
+
+
+def resolve_action_ref(ref: str | None) -> str:
+    """The commit SHA to pin: `ref` itself when it is one, else the commit its tag points at."""
+    import os
+
+    from reconciler.github.api import GitHubApi, GitHubError
+
+    ref = (ref or ACTION_VERSION).strip()
+    if _SHA.match(ref.lower()):
+        return ref.lower()
+    try:
+        api = GitHubApi(os.environ.get("GITHUB_API_URL") or "https://api.github.com", os.environ.get("GITHUB_TOKEN"))
+        data = api.get(f"/repos/{ACTION_REPO}/commits/{ref}", what=f"looking up the commit of {ACTION_REPO}@{ref}").data
+        sha = str((data or {}).get("sha") or "") if isinstance(data, dict) else ""
+    except GitHubError as e:
+        raise UsageError(
+            f"cannot pin {ACTION_REPO}@{ref} to a commit ({e}): pass --action-ref with the 40-character commit SHA "
+            f"of that tag (`git ls-remote https://github.com/{ACTION_REPO} {ref}`)"
+        ) from None
+    if not _SHA.match(sha):
+        raise UsageError(f"GitHub did not answer a commit SHA for {ACTION_REPO}@{ref}: pass --action-ref SHA")
+    return sha
+
+
+def write(output: str, text: str) -> None:
+    path = Path(output)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"{output}: cannot write: {e.strerror or e}") from None
+
+
+def _leaderctl_step(step: dict) -> bool:
+    uses = str(step.get("uses") or "")
+    run = str(step.get("run") or "")
+    return uses.startswith(ACTION_REPO + "@") or uses == "./" or "leaderctl github" in run
+
+
+def check(workflow_file: str, variables: list[str]) -> list[tuple[str, str]]:
+    """(job, variable) for each variable the config reads that a leaderctl step of the workflow does not get."""
+    import yaml
+
+    try:
+        doc = yaml.safe_load(Path(workflow_file).read_text(encoding="utf-8"))
+    except OSError as e:
+        raise UsageError(f"{workflow_file}: cannot read: {e.strerror or e}") from None
+    except yaml.YAMLError as e:
+        raise UsageError(f"{workflow_file}: not YAML: {str(e).splitlines()[0]}") from None
+    jobs = doc.get("jobs") if isinstance(doc, dict) else None
+    if not isinstance(jobs, dict):
+        raise UsageError(f"{workflow_file}: no jobs: is it a GitHub Actions workflow?")
+    top = _env_keys(doc)
+    missing: list[tuple[str, str]] = []
+    found = False
+    for job_id, job in jobs.items():
+        if not isinstance(job, dict):
+            continue
+        for step in job.get("steps") or []:
+            if not isinstance(step, dict) or not _leaderctl_step(step):
+                continue
+            found = True
+            have = top | _env_keys(job) | _env_keys(step)
+            missing += [(str(job_id), v) for v in variables if v not in have and (str(job_id), v) not in missing]
+    if not found:
+        raise UsageError(f"{workflow_file}: no step uses the leaderctl action ({ACTION_REPO}@...)")
+    return missing
+
+
+def _env_keys(node: dict) -> set[str]:
+    env = node.get("env")
+    return {str(k) for k in env} if isinstance(env, dict) else set()

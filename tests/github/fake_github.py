@@ -1,0 +1,243 @@
+"""A local fake of the slice of GitHub's REST API that leaderctl uses.
+
+Standard library `http.server` on 127.0.0.1, port 0, one thread per request.
+It records every request, keeps issues, comments, labels and the pull requests
+of commits in memory, paginates lists (`per_page`, `page`, a `Link` header like
+GitHub's), checks the bearer token, and can be told to fail: `fail(method,
+path_regex, status, times)` answers the next `times` matching requests with
+`status` (5XX, 401, 403, 404, ...).
+
+Not a test module (no `test_` prefix).
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+import urllib.parse
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+REPO = "acme/leaders"
+TOKEN = "ghs_FAKEtoken0123456789abcdefSECRET"
+BOT = {"login": "github-actions[bot]", "type": "Bot"}
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict
+    body: object
+    headers: dict
+
+
+@dataclass
+class Fault:
+    method: str
+    path: re.Pattern
+    status: int
+    times: int
+    body: dict = field(default_factory=dict)
+    headers: dict = field(default_factory=dict)
+
+
+class FakeGitHub:
+    def __init__(self, repo: str = REPO, token: str = TOKEN):
+        self.repo = repo
+        self.token = token
+        self.requests: list[Request] = []
+        self.comments: dict[int, list[dict]] = {}
+        self.issues: dict[int, dict] = {}
+        self.labels: set[str] = set()
+        self.commit_pulls: dict[str, list[dict]] = {}
+        self.refs: dict[str, str] = {}  # ref -> sha for GET /repos/{repo}/commits/{ref}
+        self.faults: list[Fault] = []
+        self._next_id = 1000
+        self._next_issue = 1
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                fake._handle(self, "GET")
+
+            def do_POST(self):  # noqa: N802
+                fake._handle(self, "POST")
+
+            def do_PATCH(self):  # noqa: N802
+                fake._handle(self, "PATCH")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def __enter__(self) -> "FakeGitHub":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # ------------------------------------------------------------ test helpers
+
+    def fail(self, method: str, path: str, status: int, times: int = 1, body: dict | None = None, headers: dict | None = None) -> None:
+        self.faults.append(Fault(method, re.compile(path), status, times, body or {"message": f"fake {status}"}, headers or {}))
+
+    def add_comment(self, number: int, body: str, user: dict | None = None, association: str = "NONE") -> dict:
+        with self._lock:
+            return self._new_comment(number, body, user or {"login": "someone", "type": "User"}, association)
+
+    def add_issue(self, body: str, *, labels=("drift",), user: dict | None = None, pull_request: bool = False, state: str = "open") -> dict:
+        with self._lock:
+            issue = self._new_issue("added by the test", body, list(labels), user or BOT)
+            issue["state"] = state
+            if pull_request:
+                issue["pull_request"] = {"url": "x"}
+            return issue
+
+    def merged_pr(self, sha: str, number: int, *, merge_commit_sha: str | None = None, merged: bool = True) -> dict:
+        pr = {
+            "number": number,
+            "merged_at": "2026-11-20T10:00:00Z" if merged else None,
+            "merge_commit_sha": merge_commit_sha or sha,
+            "state": "closed" if merged else "open",
+        }
+        self.commit_pulls.setdefault(sha, []).append(pr)
+        return pr
+
+    def calls(self, method: str | None = None, path: str | None = None) -> list[Request]:
+        return [r for r in self.requests if (method is None or r.method == method) and (path is None or re.search(path, r.path))]
+
+    def writes(self) -> list[Request]:
+        return [r for r in self.requests if r.method in ("POST", "PATCH")]
+
+    def open_issues(self) -> list[dict]:
+        return [i for i in self.issues.values() if i["state"] == "open"]
+
+    # ------------------------------------------------------------ the API
+
+    def _new_comment(self, number: int, body: str, user: dict, association: str) -> dict:
+        self._next_id += 1
+        c = {
+            "id": self._next_id,
+            "body": body,
+            "user": user,
+            "author_association": association,
+            "html_url": f"https://github.com/{self.repo}/pull/{number}#issuecomment-{self._next_id}",
+        }
+        self.comments.setdefault(number, []).append(c)
+        return c
+
+    def _new_issue(self, title: str, body: str, labels: list[str], user: dict) -> dict:
+        number = self._next_issue
+        self._next_issue += 1
+        issue = {"number": number, "title": title, "body": body, "state": "open", "labels": [{"name": n} for n in labels],
+                 "user": user, "author_association": "NONE"}
+        self.issues[number] = issue
+        return issue
+
+    def _handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
+        parsed = urllib.parse.urlsplit(h.path)
+        query = dict(urllib.parse.parse_qsl(parsed.query))
+        length = int(h.headers.get("Content-Length") or 0)
+        raw = h.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        with self._lock:
+            self.requests.append(Request(method, parsed.path, query, body, dict(h.headers)))
+            for fault in self.faults:
+                if fault.times and fault.method == method and fault.path.search(parsed.path):
+                    fault.times -= 1
+                    return self._send(h, fault.status, fault.body, fault.headers)
+            if h.headers.get("Authorization") != f"Bearer {self.token}":
+                return self._send(h, 401, {"message": "Bad credentials"})
+            status, data, extra = self._route(method, parsed.path, query, body, h)
+        self._send(h, status, data, extra)
+
+    def _page(self, items: list, query: dict, path: str) -> tuple[int, list, dict]:
+        per_page = int(query.get("per_page", 30))
+        page = int(query.get("page", 1))
+        chunk = items[(page - 1) * per_page: page * per_page]
+        headers = {}
+        if page * per_page < len(items):
+            nxt = dict(query, page=str(page + 1))
+            headers["Link"] = f'<{self.url}{path}?{urllib.parse.urlencode(nxt)}>; rel="next"'
+        return 200, chunk, headers
+
+    def _route(self, method: str, path: str, query: dict, body, h) -> tuple[int, object, dict]:
+        prefix = f"/repos/{self.repo}"
+        if not path.startswith(prefix + "/"):
+            return 404, {"message": "Not Found"}, {}
+        rest = path[len(prefix):]
+        if m := re.fullmatch(r"/issues/(\d+)/comments", rest):
+            number = int(m.group(1))
+            if method == "GET":
+                return self._page(list(self.comments.get(number, [])), query, path)
+            if method == "POST":
+                if number in self.issues:
+                    pass
+                return 201, self._new_comment(number, body["body"], BOT, "NONE"), {}
+        if m := re.fullmatch(r"/issues/comments/(\d+)", rest):
+            cid = int(m.group(1))
+            for cs in self.comments.values():
+                for c in cs:
+                    if c["id"] == cid and method == "PATCH":
+                        if c["user"] != BOT:
+                            return 403, {"message": "Resource not accessible by integration"}, {}
+                        c["body"] = body["body"]
+                        return 200, c, {}
+            return 404, {"message": "Not Found"}, {}
+        if m := re.fullmatch(r"/commits/([^/]+)/pulls", rest):
+            return 200, list(self.commit_pulls.get(m.group(1), [])), {}
+        if m := re.fullmatch(r"/commits/([^/]+)", rest):
+            if m.group(1) in self.refs:
+                return 200, {"sha": self.refs[m.group(1)]}, {}
+            return 404, {"message": "Not Found"}, {}
+        if rest == "/issues" and method == "GET":
+            label = query.get("labels")
+            state = query.get("state", "open")
+            items = [i for i in self.issues.values() if i["state"] == state and (not label or label in [x["name"] for x in i["labels"]])]
+            return self._page(items, query, path)
+        if rest == "/issues" and method == "POST":
+            missing = [n for n in body.get("labels", []) if n not in self.labels]
+            if missing:
+                return 422, {"message": f"label {missing} does not exist"}, {}
+            return 201, self._new_issue(body["title"], body["body"], body.get("labels", []), BOT), {}
+        if m := re.fullmatch(r"/issues/(\d+)", rest):
+            issue = self.issues.get(int(m.group(1)))
+            if issue is None:
+                return 404, {"message": "Not Found"}, {}
+            if method == "PATCH":
+                for k in ("body", "state", "state_reason", "title"):
+                    if k in body:
+                        issue[k] = body[k]
+                return 200, issue, {}
+            return 200, issue, {}
+        if rest == "/labels" and method == "POST":
+            if body["name"] in self.labels:
+                return 422, {"message": "Validation Failed", "errors": [{"code": "already_exists"}]}, {}
+            self.labels.add(body["name"])
+            return 201, {"name": body["name"]}, {}
+        return 404, {"message": "Not Found"}, {}
+
+    @staticmethod
+    def _send(h: BaseHTTPRequestHandler, status: int, data, headers: dict | None = None) -> None:
+        payload = json.dumps(data).encode()
+        try:
+            h.send_response(status)
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(payload)))
+            for k, v in (headers or {}).items():
+                h.send_header(k, v)
+            h.end_headers()
+            h.wfile.write(payload)
+        except OSError:
+            pass
