@@ -124,6 +124,9 @@ class Change:
     setting: spec.Setting | None = field(default=None, compare=False, repr=False)
     source: Location | None = field(default=None, compare=False)  # where `after` was written
 
+    def __post_init__(self):
+        object.__setattr__(self, "action", Action(self.action))
+
     @property
     def sensitive(self) -> bool:
         return self.setting is not None and self.setting.sensitive
@@ -147,6 +150,9 @@ class LeaderPlan:
     # what apply will send; holds the invite code, so it is never rendered or saved
     body: dict | None = field(default=None, repr=False)
     live_fingerprint: str | None = None
+
+    def __post_init__(self):
+        self.status = LeaderStatus(self.status)
 
     @property
     def writes(self) -> bool:
@@ -218,6 +224,9 @@ class LeaderResult:
     messages: list[str] = field(default_factory=list)
     removals: dict[int, Removal] = field(default_factory=dict)
     put_sent: bool = False
+
+    def __post_init__(self):
+        self.result = LeaderOutcome(self.result)
 
     @property
     def wrote(self) -> bool:

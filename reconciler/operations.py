@@ -57,19 +57,15 @@ class ApplyRequest:
     auto_approve: bool = False
     force: bool = False
     interactive: bool = False  # a terminal to ask on
-    expected_digest: str | None = None  # refuse unless the new plan has this digest (a reviewed PR comment)
-    digest: Callable[[Plan], str] | None = field(default=None, repr=False)
-
-
-class PlanChanged(UsageError):
-    """The plan made now is not the one that was reviewed."""
+    # raises when the plan made now is not the one that was reviewed (a pull request's comment)
+    verify: Callable[[Plan], None] | None = field(default=None, repr=False)
 
 
 def apply(req: ApplyRequest, connect: Connect, *, show: Callable[[Plan], None], confirm: Callable[[], bool]) -> tuple[Desired, Result]:
     """Plan, refuse what was not reviewed or is unsafe, ask, write, read back.
 
-    Raises (nothing written): UsageError, PlanFileError, StalePlanError, PlanChanged,
-    UnsafePlan, ConfigError, KeyboardInterrupt (a signal while planning).
+    Raises (nothing written): UsageError, PlanFileError, StalePlanError, UnsafePlan,
+    ConfigError, whatever `verify` raises, KeyboardInterrupt (a signal while planning).
     """
     paths, leaders, saved = _what_to_apply(req)
     desired = load(paths)
@@ -79,8 +75,8 @@ def apply(req: ApplyRequest, connect: Connect, *, show: Callable[[Plan], None], 
         the_plan, readings = make_plan(desired, paths, leaders, session)
         if saved is not None:
             planfile.check_fresh(saved, desired, the_plan)
-        if req.expected_digest is not None and req.digest(the_plan) != req.expected_digest:
-            raise PlanChanged("the plan changed since it was reviewed: nothing was written; push again to get a new plan reviewed")
+        if req.verify is not None:
+            req.verify(the_plan)
         the_plan.raise_if_unsafe(req.force)
         show(the_plan)
         if any(lp.writes for lp in the_plan.leaders) and not req.auto_approve and not confirm():

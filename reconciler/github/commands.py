@@ -214,8 +214,7 @@ def plan_cmd(paths, leaders, sandbox):
         return 0
 
     try:
-        with core.session(sandbox) as s:
-            plan, _ = core.make_plan(s, desired, paths, leaders)
+        _, plan = core.plan(paths, leaders, sandbox)
     except BaseException as e:
         if not isinstance(e, KeyboardInterrupt):
             core.report_failure("plan", e)
@@ -259,24 +258,18 @@ def apply_cmd(paths, leaders, sandbox, no_verify):
     default = (env.event.get("repository") or {}).get("default_branch") if isinstance(env.event.get("repository"), dict) else None
     if default and env.ref != f"refs/heads/{default}":
         raise UsageError(f"refusing to apply from {env.ref or 'no ref'}: apply runs on pushes to the default branch ({default}); nothing was written")
+    shown = {}
+
+    def show(plan):
+        shown["digest"] = plan_digest(plan)
+        click.echo(core.render(plan, "text"), nl=False)
+
     try:
-        desired = core.load(paths)
+        core.load(paths)  # an invalid config is refused before GitHub is asked anything
         # the review first: without one, not even a read is sent to the exchange
         reviewed = review.reviewed_plan(_api(env), env.repository, env.sha, key) if verify else None
-        with core.session(sandbox) as s:
-            plan, contexts = core.make_plan(s, desired, paths, leaders)
-            digest = plan_digest(plan)
-            if reviewed is not None:
-                review.check(reviewed, digest)
-            else:
-                many = [lp.name for lp in plan.leaders if len(lp.follower_removals) > 10 and core.status(lp) in ("changes", "in_sync")]
-                if many:
-                    raise UsageError(
-                        f"more than 10 followers to remove for {', '.join(many)} without a reviewed plan: "
-                        "review it in a pull request (verify-plan: true) or use `leaderctl apply --force` (nothing was written)"
-                    )
-            click.echo(core.render(plan, "text"), nl=False)
-            result, code = core.apply(s, plan, contexts)
+        same_as_reviewed = (lambda plan: review.check(reviewed, plan_digest(plan))) if reviewed else None
+        desired, result = core.apply(paths, leaders, sandbox, verify=same_as_reviewed, show=show)
     except review.NotReviewedError as e:
         core.step_summary(f"{_title('apply', key)}\n\n⛔ {e}")
         raise
@@ -285,8 +278,8 @@ def apply_cmd(paths, leaders, sandbox, no_verify):
         raise
     click.echo(core.render_result(result, "text"), nl=False)
     where = f" (reviewed in pull request #{reviewed.number})" if reviewed else " (plan not verified: verify-plan is off)"
-    core.report(f"{core.render_result(result, 'markdown')}\nplan_sha256 `{digest}`{where}", core.unconverged(result), desired.leaders)
-    return code
+    core.report(f"{core.render_result(result, 'markdown')}\nplan_sha256 `{shown['digest']}`{where}", core.unconverged(result), desired.leaders)
+    return result.exit_code()
 
 
 # ---------------------------------------------------------------- drift
@@ -304,9 +297,7 @@ def drift_cmd(paths, leaders, sandbox):
     api = _api(env)
     key = comment.path_key(paths)
     try:
-        desired = core.load(paths)
-        with core.session(sandbox) as s:
-            plan, _ = core.make_plan(s, desired, paths, leaders)
+        desired, plan = core.plan(paths, leaders, sandbox)
     except Exception as e:
         core.report_failure("drift", e)
         raise

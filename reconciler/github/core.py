@@ -5,7 +5,6 @@ report. When the core's API changes, this module is the one to rewire.
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 
 
 def load(paths):
@@ -44,35 +43,36 @@ def has_any_credentials(specs) -> bool:
     return any(os.environ.get(name) for name in credential_variables(specs))
 
 
-@contextmanager
-def session(sandbox: bool, parallelism: int = 8):
-    from reconciler.session import Session
+def connect(sandbox: bool):
+    from reconciler.operations import Connect
 
-    with Session(None, sandbox=sandbox, parallelism=parallelism) as s:
-        yield s
+    return Connect(sandbox=sandbox)
 
 
-def make_plan(sess, desired, paths, leaders):
-    """(plan, contexts) for the selected leaders, as `leaderctl plan` makes it."""
-    from reconciler.planfile import config_fingerprint
-    from reconciler.runner import Planner
+def plan(paths, leaders, sandbox: bool):
+    """(desired, plan) for the selected leaders, as `leaderctl plan` makes it."""
+    from reconciler import operations
 
-    specs = select(desired, leaders)
-    return Planner(sess).plan(specs, paths=[str(p) for p in paths], config_fingerprint=config_fingerprint(desired))
+    return operations.plan(paths, tuple(leaders or ()), connect(sandbox))
 
 
-def apply(sess, plan, contexts):
-    """(result, exit code) of applying exactly this plan's leaders."""
-    from reconciler.applier import Applier, exit_code
+def apply(paths, leaders, sandbox: bool, *, verify, show):
+    """(desired, result) of `leaderctl apply --auto-approve`, refused unless `verify(plan)`
+    accepts the plan made now (a reviewed one); without `verify`, the safety thresholds
+    apply as without --force."""
+    from reconciler import operations
 
-    result = Applier(sess).apply(plan.leaders, contexts)
-    return result, exit_code(result)
+    request = operations.ApplyRequest(
+        paths=tuple(paths), leaders=tuple(leaders or ()), auto_approve=True,
+        force=verify is not None,  # the reviewed plan showed every removal
+        verify=verify,
+    )
+    return operations.apply(request, connect(sandbox), show=show, confirm=lambda: False)
 
 
 def unconverged(result):
     """The plan of what did not converge (what annotations should still point at)."""
-    from reconciler.applier import CONVERGED
-    from reconciler.model import Plan
+    from reconciler.model import CONVERGED, Plan
 
     return Plan(leaders=[r.plan for r in result.leaders if r.result not in CONVERGED])
 
@@ -119,7 +119,7 @@ def table(plan) -> tuple[list[str], list[str]]:
 
     head = ["| leader | status | changes | follower removals | problems |", "|---|---|---:|---:|---:|"]
     rows = [
-        f"| `{lp.name}` | {ICONS[status(lp)]} | {len(lp.changes)} | {len(lp.follower_removals)} | {len(lp.problems)} |"
+        f"| `{lp.name}` | {ICONS[lp.status]} | {len(lp.changes)} | {len(lp.follower_removals)} | {len(lp.problems)} |"
         for lp in plan.leaders
     ]
     return head, rows
@@ -129,7 +129,7 @@ def leader_details(lp) -> list[str]:
     """The markdown lines of one leader's changes and problems (empty when in sync)."""
     from reconciler.render import as_markdown
 
-    return as_markdown._details(lp)
+    return as_markdown.details(lp)
 
 
 def leader_headline(lp) -> str:
@@ -139,7 +139,7 @@ def leader_headline(lp) -> str:
     def count(n: int, word: str) -> str:
         return f"{n} {word}{'s' if n != 1 else ''}"
 
-    icon = ICONS[status(lp)]
+    icon = ICONS[lp.status]
     parts = [f"{icon.split(' ', 1)[0]} {count(len(lp.changes), 'change')}" if status(lp) == "changes" else icon]
     if lp.follower_removals:
         parts.append(count(len(lp.follower_removals), "follower removal"))

@@ -36,7 +36,7 @@ def fence(lines: list[str], info: str = "") -> list[str]:
     return [mark + info, *lines, mark]
 
 
-def _details(lp, explain: bool = False) -> list[str]:
+def details(lp, explain: bool = False) -> list[str]:
     lines = []
     diff = []
     for c in lp.changes:
@@ -75,7 +75,7 @@ def plan(plan, color: bool = False, explain: bool = False) -> str:
         status = ICONS[lp.status] + (f" ({len(lp.ignored)} ignored)" if lp.ignored else "")
         lines.append(f"| `{lp.name}` | {status} | {len(lp.changes)} | {len(lp.follower_removals)} | {len(lp.problems)} |")
     for lp in plan.leaders:
-        body = _details(lp, explain)
+        body = details(lp, explain)
         if body and (lp.changes or lp.follower_removals or lp.problems):
             lines += ["", f"### `{lp.name}`", ""] + body
     return "\n".join(lines) + "\n"
@@ -96,7 +96,7 @@ def result(result, color: bool = False) -> str:
         notes = "; ".join(r.messages + [f"follower {k}: {v.value}" for k, v in r.removals.items()])
         lines.append(f"| `{r.plan.name}` | {RESULT_ICONS[r.result]} | {len(r.plan.changes)} | {text(notes)} |")
     for r in result.leaders:
-        body = _details(r.plan)
+        body = details(r.plan)
         if body and (r.plan.changes or r.plan.follower_removals or r.plan.problems):
             lines += ["", f"### `{r.plan.name}`", ""] + body
     return "\n".join(lines) + "\n"

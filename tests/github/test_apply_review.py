@@ -24,13 +24,13 @@ def test_applies_the_reviewed_plan(kit):
     r = _apply(kit)
     assert r.code == 0, r.output
     assert r.outputs == {"exitcode": "0"}
-    assert len([q for q in kit.exchange_writes() if q.method == "PUT"]) == 4
+    assert len([q for q in kit.exchange_writes() if q.method == "PUT"]) == 7  # every example leader, the fleet included
     assert "reviewed in pull request #7" in r.summary and "## leaderctl apply" in r.summary
     assert [q.method for q in kit.gh.requests] == ["GET", "GET"]  # the pull request, its comments; nothing written to GitHub
     assert kit.gh.requests[0].path == f"/repos/acme/leaders/commits/{MERGE_SHA}/pulls"
     # and now in sync: a new plan shows nothing to do
     assert kit.run("plan", "examples/").code == 0
-    assert "**0** with changes · **4** in sync" in kit.comments()[0]["body"]
+    assert "**0** with changes · **7** in sync" in kit.comments()[0]["body"]
 
 
 def test_refuses_when_the_exchange_changed_after_the_review(kit):
@@ -102,7 +102,7 @@ def test_a_passers_by_comment_is_not_a_review(kit):
 def test_no_verify_plan_applies_without_a_review(kit):
     r = _apply(kit, "--no-verify-plan")
     assert r.code == 0, r.output
-    assert len([q for q in kit.exchange_writes() if q.method == "PUT"]) == 4
+    assert len([q for q in kit.exchange_writes() if q.method == "PUT"]) == 7  # every example leader, the fleet included
     assert kit.gh.requests == []  # no GitHub API call at all
     assert "plan not verified" in r.summary
 
@@ -124,7 +124,7 @@ def test_many_follower_removals_need_a_reviewed_plan(kit):
     ids = ", ".join(str(100000100 + i) for i in range(11))
     kit.edit("examples/desk-btc.yaml", "remove: [100000027]", f"remove: [{ids}]")
     r = _apply(kit, "--no-verify-plan")
-    assert r.code == 1 and "more than 10 followers to remove for desk-btc without a reviewed plan" in r.stderr
+    assert r.code == 1 and "more than 10 followers to remove for desk-btc: pass --force" in r.stderr
     assert kit.exchange_writes() == []
     _reviewed(kit)
     r = _apply(kit)

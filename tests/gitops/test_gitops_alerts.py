@@ -8,7 +8,7 @@ import pytest
 from gitops_testkit import Receiver, applied, closed_port_url, parse_textfile, per_leader
 
 CFG = "examples/"
-LEADERS = {"desk-btc", "alt-private", "alt-public", "eth-desk"}
+LEADERS = {"desk-btc", "alt-private", "alt-public", "eth-desk", "fleet-a", "fleet-b", "fleet-c"}
 
 
 
@@ -137,8 +137,8 @@ def test_prometheus_textfile_metrics_per_leader(ws):
     ws.edit_live_config("alt-private", inviteScope=2)
     assert ws.leaderctl("drift", "--sandbox", "--prometheus", str(prom), CFG).code == 2
     fams = parse_textfile(prom.read_text(encoding="utf-8"))
-    assert per_leader(fams, "leaderctl_drift") == {"desk-btc": 0, "alt-private": 1, "alt-public": 0, "eth-desk": 0}
-    assert per_leader(fams, "leaderctl_changes") == {"desk-btc": 0, "alt-private": 1, "alt-public": 0, "eth-desk": 0}
+    assert per_leader(fams, "leaderctl_drift") == {n: int(n == "alt-private") for n in LEADERS}
+    assert per_leader(fams, "leaderctl_changes") == {n: int(n == "alt-private") for n in LEADERS}
     # written atomically: a new file renamed over the old one, no temporary left behind
     assert prom.stat().st_ino != inode
     assert sorted(p.name for p in prom.parent.iterdir()) == ["leaderctl.prom"]

@@ -22,14 +22,15 @@ def test_fresh_sandbox_drifts_apply_converges_and_a_change_behind_the_back_drift
     applied(ws)
     r = ws.leaderctl("drift", "--sandbox", CFG)
     assert r.code == 0, r.output
-    assert "4 in sync" in r.stdout
+    assert "7 in sync" in r.stdout
 
     ws.edit_live_config("desk-btc", profitRate="0.25")
     r = ws.leaderctl("drift", "--sandbox", "--format", "json", CFG)
     assert r.code == 2, r.output
     report = json.loads(r.stdout)
     status = {lp["name"]: lp["status"] for lp in report["leaders"]}
-    assert status == {"desk-btc": "changes", "alt-private": "in_sync", "alt-public": "in_sync", "eth-desk": "in_sync"}
+    assert status == {"desk-btc": "changes", "alt-private": "in_sync", "alt-public": "in_sync", "eth-desk": "in_sync",
+                      "fleet-a": "in_sync", "fleet-b": "in_sync", "fleet-c": "in_sync"}
     (change,) = report["leaders"][0]["changes"]
     assert change == {"path": "settings.profit_sharing.rate", "field": "profitRate", "action": "update", "before": "0.25", "after": "0.1"}
 
