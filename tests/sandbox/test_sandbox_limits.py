@@ -24,7 +24,7 @@ def test_burst_gets_429_with_retry_after_then_418(tmp_path):
 
 
 def test_limiter_window_frees_and_ban_expires():
-    from reconciler.sandbox.server import RateLimiter
+    from reconciler.sandbox.limiter import RateLimiter
 
     limiter = RateLimiter(weight_per_minute=2, ban_seconds=30)
 
