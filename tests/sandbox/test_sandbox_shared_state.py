@@ -71,3 +71,36 @@ def test_in_process_writers_share_the_store(sandbox, raw_api, base_config):
         codes = list(pool.map(lambda i: api.put_config(dict(base_config, inviteScope=i))["code"], range(40)))
     assert codes == [200] * 40
     assert api.get("/config")["data"]["inviteScope"] in range(40)
+
+
+def _leaders_yaml(prefix: str, count: int) -> str:
+    leader = """  {name}:
+    settings:
+      cooldown: {{enabled: false}}
+      position_type: cross
+      trade_protection: true
+      profit_sharing: {{period: weekly, rate: "0.1"}}
+      follower_minimums: {{asset: "100", fixed_amount: "10", fixed_rate: "10"}}
+      invite: {{required: false, scope: 1}}
+    symbols: [BTC-SWAP-USDT, ETH-SWAP-USDT]
+"""
+    return "version: 1\nleaders:\n" + "".join(leader.format(name=f"{prefix}-desk-{i}") for i in range(count))
+
+
+def test_two_apply_sandbox_runs_in_one_directory_keep_every_write(tmp_path):
+    """The case of issue 11: two `leaderctl apply --sandbox` at once on .leaderctl/sandbox.json."""
+    import subprocess
+    import sys
+
+    for prefix in "ab":
+        (tmp_path / f"{prefix}.yaml").write_text(_leaders_yaml(prefix, 6))
+    runs = [subprocess.Popen([sys.executable, "-m", "reconciler", "apply", "--sandbox", "--auto-approve", f"{p}.yaml"],
+                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for p in "ab"]
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    accounts = json.loads((tmp_path / ".leaderctl" / "sandbox.json").read_text())["accounts"]
+    assert sorted(accounts) == sorted(f"{p}-desk-{i}" for p in "ab" for i in range(6))
+    for name, account in accounts.items():
+        config = account["config"]
+        assert (config["profitRate"], config["followAssetLowerLimit"], config["fixedAmountFollowMin"]) == (
+            "0.1", "100", "10"), name
