@@ -177,6 +177,7 @@ class Store:
             try:
                 token = os.urandom(8).hex().encode()
                 os.pwrite(self._lock_file.fileno(), token, 0)  # first: a failed save only costs a re-read
+                self.path.parent.mkdir(parents=True, exist_ok=True)  # deleted while running: start over
                 atomic_write(self.path, text)
             except OSError as exc:
                 self._roll_back(fresh)
