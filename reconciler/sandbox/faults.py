@@ -14,15 +14,19 @@ first, so a write IS applied, and its answer is thrown away):
                 given, else `body`/`payload` if given, else empty
   "body"        HTTP `status` (default 200), `body` bytes as they are, or `payload`
                 as JSON (NaN and Infinity allowed, as Python's json writes them)
-every replaced answer also carries the extra `headers` (a given Content-Type or
-Content-Length replaces the default one; a false Content-Length closes the
-connection after the answer).
 
 endpoint runs, its answer is shaped:
   "latency"     sleep `delay` seconds first
   "timeout"     hold the real answer `delay` seconds before sending it
   "trickle"     send the real answer's body `chunk` bytes (default 1) every `delay` seconds
-  "data"        replace the wrapper's `data` with `data` (any JSON value, None = null)
+  "data"        replace the wrapper's `data` with `data` (any JSON value, None = null),
+                whatever the answer's code
+
+every kind's answer also carries the extra `headers` (a given Content-Type or
+Content-Length replaces the default one; a false Content-Length closes the
+connection after the answer).
+
+Faults are thread-safe: each matching request uses up one of `times` exactly once.
 """
 from __future__ import annotations
 
@@ -107,20 +111,21 @@ class Fault:
 
     def apply(self, run: Callable[[], Response]) -> Response:
         """The answer to a matching request; `run()` is the real endpoint."""
-        if self.kind == "latency":
-            time.sleep(self.delay)
-            return run()
         if self.kind in REPLACING:
             if self.after or self.kind == "5xx_after":
                 run()
-            return self._replacement()
-        response = run()
-        if self.kind == "timeout":
-            response.hold = self.delay
-        elif self.kind == "trickle":
-            response.trickle, response.chunk = self.delay, self.chunk
-        else:  # data
-            response = response.with_data(self.data)
+            response = self._replacement()
+        else:
+            if self.kind == "latency":
+                time.sleep(self.delay)
+            response = run()
+            if self.kind == "timeout":
+                response.hold = self.delay
+            elif self.kind == "trickle":
+                response.trickle, response.chunk = self.delay, self.chunk
+            elif self.kind == "data":
+                response = response.with_data(self.data)
+        response.headers.update(self.headers)
         return response
 
     def _replacement(self) -> Response:
@@ -138,7 +143,6 @@ class Fault:
             response = Response.raw_bytes(self.status or 200, json.dumps(self.payload).encode(), self.payload)
         else:  # a bare status
             response = Response.raw_bytes(self.status, b"")
-        response.headers.update(self.headers)
         return response
 
 

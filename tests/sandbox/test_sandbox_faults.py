@@ -249,3 +249,9 @@ def test_faults_are_taken_once_each_under_concurrency(sandbox):
 def test_fault_parameters_are_checked_when_made(kwargs, words):
     with pytest.raises(ValueError, match=words):
         Fault(**kwargs)
+
+
+def test_headers_also_on_real_answers(sandbox, raw_api):
+    sandbox.inject(Fault(path_prefix=CONFIG, kind="data", data={}, headers={"Retry-After": "7"}))
+    response = raw_api("alpha").request("GET", CONFIG)
+    assert response.headers["retry-after"] == "7" and response.json()["data"] == {}
