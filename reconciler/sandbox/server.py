@@ -153,7 +153,8 @@ class Sandbox:
         self.clock_offset_ms = 0
         self.stopping = threading.Event()  # ends held and trickling answers at stop()
         self._requests: list[RequestRecord] = []
-        self._lock = threading.Lock()  # guards the request records
+        self._lock = threading.Lock()  # guards the request records and _last_warning
+        self._last_warning = ""
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -287,11 +288,17 @@ class Sandbox:
         except ApiError as exc:
             return Response.error(exc)
         except SandboxStateError as exc:  # a write not saved: not done, and not "success"
-            log.warning("%s", exc)
+            self._warn_once(str(exc))
             return Response.wrapped(-1001, message(-1001), status=500)
         except Exception:  # a sandbox bug: say so, the way the exchange would
             log.exception("sandbox failed on %s %s", req.method, req.path)
             return Response.wrapped(-1000, "unknown", status=500)
+
+    def _warn_once(self, text: str) -> None:
+        """One line on stderr per distinct problem (a full disk fails every write alike)."""
+        with self._lock:
+            repeated, self._last_warning = text == self._last_warning, text
+        log.log(logging.DEBUG if repeated else logging.WARNING, "%s", text)
 
     def _authenticate(self, req: Request) -> tuple[dict, bool]:
         """API key, then signature, then the timestamp window (NOTES.md section 2)."""

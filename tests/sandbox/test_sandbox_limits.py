@@ -99,4 +99,4 @@ def test_latency_does_not_serialise_requests(sandbox):
             statuses = list(pool.map(lambda _: http.get(url).status_code, range(10)))
         elapsed = time.monotonic() - started
     assert statuses == [200] * 10
-    assert 0.2 <= elapsed < 1.0
+    assert 0.2 <= elapsed < 1.6  # serialised, it would take 2 s

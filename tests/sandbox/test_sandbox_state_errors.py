@@ -173,3 +173,12 @@ def test_a_real_write_failure_in_another_process(tmp_path, raw_client):
     stderr = proc.proc.stderr.read()
     assert "could not save sandbox state" in stderr and "File too large" in stderr
     assert "Traceback" not in stderr
+
+
+def test_the_same_save_failure_is_reported_once(sandbox, raw_api, base_config, disk_full, caplog):
+    api = raw_api("alpha")
+    disk_full()
+    for rate in ("0.2", "0.21", "0.22"):
+        assert api.put_config(dict(base_config, profitRate=rate))["code"] == -1001
+    warnings = [r for r in caplog.records if r.name.startswith("reconciler.sandbox") and r.levelno >= logging.WARNING]
+    assert len(warnings) == 1
