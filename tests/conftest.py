@@ -95,6 +95,21 @@ def raw_api(sandbox):
 
 
 @pytest.fixture
+def raw_client():
+    """make(url, api_key, api_secret) -> RawApi for any sandbox, e.g. one in another process."""
+    clients = []
+
+    def make(url: str, api_key: str, api_secret: str) -> RawApi:
+        client = RawApi(url, api_key, api_secret)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
 def base_config(sandbox):
     """A valid PUT config body equal to the seeded config of account "alpha"."""
     sandbox.ensure_account("alpha")

@@ -5,7 +5,7 @@ it), so the same name always gets the same keys, symbols, orders and followers:
 docs, demos and tests can rely on it. Times are relative to a fixed reference
 date, not to "now", for the same reason.
 
-The account layout (see state.py): top-level keys in snake_case are sandbox
+The account layout (see store.py and exchange.py): top-level keys in snake_case are sandbox
 bookkeeping; everything below `config`, `symbols`, `orders_*`, `trade_data`,
 `profit_sharings` and `followers` uses the exchange's own field names and JSON
 types, except for the snake_case follower keys `user_id` and `has_position`,
@@ -21,7 +21,6 @@ from decimal import Decimal
 
 REFERENCE = datetime(2026, 6, 1, tzinfo=timezone.utc)
 REFERENCE_MS = int(REFERENCE.timestamp() * 1000)
-DAY_MS = 86_400_000
 
 # symbolId -> (display name, reference price, price decimals, leader leverage)
 UNIVERSE: dict[str, tuple[str, str, int, str]] = {

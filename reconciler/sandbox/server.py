@@ -1,10 +1,11 @@
 """The sandbox's HTTP face: routing, signing checks, weight limits, faults, latency.
 
 Each request goes through one pipeline (`Sandbox._handle`), in this order:
-latency -> IP ban / weight limit (429, 418) -> injected fault -> route ->
-authentication (API key, signature, recvWindow, read-only) -> endpoint
-(state.Exchange) -> response wrapper -> record. Business errors are HTTP 200 with
-the documented code, like the real exchange.
+latency -> IP ban / weight limit (429, 418) -> injected fault (faults.py) ->
+route -> [store transaction: authentication (API key, signature, recvWindow,
+read-only) -> endpoint (exchange.SimulatedExchange) -> save] -> response wrapper
+-> record. Business errors are HTTP 200 with the documented code, like the real
+exchange; a write that could not be saved is HTTP 500 with -1001.
 """
 from __future__ import annotations
 
@@ -12,20 +13,23 @@ import hashlib
 import hmac
 import json
 import logging
-import math
 import re
 import socket
 import threading
 import time
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
-from reconciler.sandbox.state import MESSAGES, ApiError, Exchange, Store, invalid, missing
+from reconciler.sandbox.codes import ApiError, invalid, message, missing
+from reconciler.sandbox.exchange import SimulatedExchange
+from reconciler.sandbox.faults import Fault, FaultBook
+from reconciler.sandbox.limiter import RateLimiter
+from reconciler.sandbox.store import SandboxStateError, Store
+from reconciler.sandbox.wire import Request, Response
 
 log = logging.getLogger(__name__)
 
@@ -33,40 +37,9 @@ LEADER = "/api/v2/copy-trading/leader"
 DEFAULT_RECV_WINDOW = 5000
 MAX_RECV_WINDOW = 60000
 API_KEY_FORMAT = re.compile(r"[A-Za-z0-9]{16,128}")
-WINDOW_SECONDS = 60.0
-BAN_AFTER_STRIKES = 3  # requests sent after a 429 before its Retry-After elapsed
-FAULT_KINDS = frozenset({"5xx_before", "5xx_after", "latency", "429", "timeout", "error_code"})
 
 
 # ------------------------------------------------------------- public records
-
-
-@dataclass
-class Fault:
-    """A scripted misbehaviour for the next `times` matching requests (None = forever)."""
-
-    method: str | None = None
-    path_prefix: str | None = None
-    kind: str = "5xx_before"
-    times: int | None = 1
-    status: int = 503
-    retry_after: int | None = None
-    delay: float = 0.0
-    code: int | None = None
-    msg: str | None = None
-
-    def __post_init__(self):
-        if self.kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {self.kind!r}; one of {sorted(FAULT_KINDS)}")
-        if self.kind == "error_code" and self.code is None:
-            raise ValueError("an error_code fault needs code=")
-
-    def matches(self, method: str, path: str) -> bool:
-        return (
-            (self.times is None or self.times > 0)
-            and (self.method is None or self.method.upper() == method)
-            and (self.path_prefix is None or path.startswith(self.path_prefix))
-        )
 
 
 @dataclass(frozen=True)
@@ -97,34 +70,6 @@ class Account:
 # ------------------------------------------------------------------- plumbing
 
 
-@dataclass
-class Request:
-    method: str
-    path: str
-    raw_query: str
-    query: dict[str, str]
-    headers: Any
-    body: bytes
-    client_ip: str
-    account: str | None = None  # filled in once the API key is known
-
-
-@dataclass
-class Response:
-    status: int
-    payload: Any  # JSON-serialisable
-    headers: dict[str, str] = field(default_factory=dict)
-    code: int | None = None
-
-    @classmethod
-    def wrapped(cls, code: int, msg: str, data: Any = None, status: int = 200, headers=None) -> "Response":
-        return cls(status, {"code": code, "msg": msg, "data": data}, dict(headers or {}), code)
-
-    @classmethod
-    def error(cls, exc: ApiError, headers=None) -> "Response":
-        return cls.wrapped(exc.code, exc.msg, None, exc.status, headers)
-
-
 def sign(secret: str, payload: str) -> str:
     """Lowercase hex HMAC-SHA256 of `payload`, keyed with `secret` (NOTES.md section 2)."""
     return hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
@@ -136,54 +81,6 @@ def signed_payload(raw_query: str) -> str:
     Only the query string is signed, never the JSON body (NOTES.md section 2).
     """
     return "&".join(p for p in raw_query.split("&") if p and not p.startswith("signature="))
-
-
-class RateLimiter:
-    """Request weight per client IP over a rolling 60 s window, with 429 then 418.
-
-    Over the limit a request gets 429 and a Retry-After (seconds until the window
-    frees a slot). An IP that sends BAN_AFTER_STRIKES more requests before that
-    Retry-After elapsed is banned (418) for `ban_seconds`.
-    """
-
-    def __init__(self, weight_per_minute: int, ban_seconds: int):
-        self.limit = weight_per_minute
-        self.ban_seconds = ban_seconds
-        self._lock = threading.Lock()
-        self._used: dict[str, deque[float]] = {}
-        self._limited_until: dict[str, float] = {}
-        self._strikes: dict[str, int] = {}
-        self._banned_until: dict[str, float] = {}
-
-    def admit(self, ip: str, weight: int = 1, now: float | None = None) -> Response | None:
-        """None if the request may proceed, else the 429/418 answer."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            banned = self._banned_until.get(ip, 0.0)
-            if banned > now:
-                return self._banned(banned, now)
-            used = self._used.setdefault(ip, deque())
-            while used and used[0] <= now - WINDOW_SECONDS:
-                used.popleft()
-            if len(used) + weight <= self.limit:
-                used.extend([now] * weight)
-                self._strikes[ip] = 0
-                return None
-            if self._limited_until.get(ip, 0.0) > now:
-                self._strikes[ip] = self._strikes.get(ip, 0) + 1
-                if self._strikes[ip] >= BAN_AFTER_STRIKES:
-                    self._banned_until[ip] = now + self.ban_seconds
-                    return self._banned(now + self.ban_seconds, now)
-            retry_after = max(1, math.ceil(used[0] + WINDOW_SECONDS - now)) if used else 1
-            self._limited_until[ip] = now + retry_after
-            msg = f"Too many requests; current limit is {self.limit} request weight per 1 MINUTE."
-            return Response.wrapped(-1003, msg, status=429, headers={"Retry-After": str(retry_after)})
-
-    @staticmethod
-    def _banned(until: float, now: float) -> Response:
-        seconds = max(1, math.ceil(until - now))
-        msg = f"Way too many requests; IP banned for {seconds} more seconds."
-        return Response.wrapped(-1003, msg, status=418, headers={"Retry-After": str(seconds)})
 
 
 @dataclass(frozen=True)
@@ -223,7 +120,7 @@ def _json_body(body: bytes, exact: bool = True) -> Any:
         raise missing("body")
     try:
         return json.loads(body, parse_float=Decimal if exact else float)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise missing("body") from None
 
 
@@ -231,7 +128,11 @@ def _json_body(body: bytes, exact: bool = True) -> Any:
 
 
 class Sandbox:
-    """A local, faithful Toobit copy-trading leader API over real HTTP."""
+    """A local, faithful Toobit copy-trading leader API over real HTTP.
+
+    `state_path=None` keeps the state in memory only. Raises SandboxStateError
+    when the state file cannot be used (store.py).
+    """
 
     def __init__(
         self,
@@ -246,12 +147,14 @@ class Sandbox:
         self.port = port
         self.latency = latency
         self.store = Store(Path(state_path) if state_path is not None else None)
-        self.exchange = Exchange(self.store)
+        self.exchange = SimulatedExchange(self.store)
         self.limiter = RateLimiter(weight_per_minute, ban_seconds)
+        self.faults = FaultBook()
         self.clock_offset_ms = 0
-        self._faults: list[Fault] = []
+        self.stopping = threading.Event()  # ends held and trickling answers at stop()
         self._requests: list[RequestRecord] = []
-        self._lock = threading.Lock()  # guards faults and request records
+        self._lock = threading.Lock()  # guards the request records and _last_warning
+        self._last_warning = ""
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -260,6 +163,7 @@ class Sandbox:
     def start(self) -> "Sandbox":
         if self._httpd is not None:
             return self
+        self.stopping.clear()
         httpd = _Server((self.host, self.port), _Handler)
         httpd.sandbox = self
         self._httpd = httpd
@@ -274,15 +178,12 @@ class Sandbox:
         httpd, self._httpd = self._httpd, None
         if httpd is None:
             return
+        self.stopping.set()
         httpd.shutdown()
         httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
-
-    def wait(self) -> None:
-        """Block until stop() is called from another thread (or Ctrl-C)."""
-        while self._thread is not None and self._thread.is_alive():
-            self._thread.join(timeout=0.5)
+        self.store.close()
 
     def __enter__(self) -> "Sandbox":
         return self.start()
@@ -297,18 +198,23 @@ class Sandbox:
     # -- accounts and state
 
     def ensure_account(self, name: str, *, leader: bool = True) -> Account:
-        """The account `name`, seeded deterministically from the name if new."""
+        """The account `name`, seeded deterministically from the name if new (saved at once)."""
         a = self.store.ensure(name, leader=leader)
         return Account(
             a["name"], a["api_key"], a["api_secret"], a["readonly_api_key"], a["readonly_api_secret"], bool(a["leader"])
         )
 
     def account_state(self, name: str) -> dict:
-        """The live, mutable state of one account; call save() after changing it."""
-        self.store.reload_if_changed()
-        return self.store.accounts[name]
+        """The live, mutable state of one account; call save() after changing it.
+
+        Meant for one process: another process's write reloads the file and
+        drops changes not saved yet.
+        """
+        with self.store.transaction():
+            return self.store.accounts[name]
 
     def save(self) -> None:
+        """Persist every account now; SandboxSaveError (state rolled back) if that fails."""
         self.store.save()
 
     def set_latency(self, seconds: float) -> None:
@@ -324,22 +230,10 @@ class Sandbox:
     # -- faults and records
 
     def inject(self, fault: Fault) -> Fault:
-        with self._lock:
-            self._faults.append(fault)
-        return fault
+        return self.faults.add(fault)
 
     def clear_faults(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    def _take_fault(self, method: str, path: str) -> Fault | None:
-        with self._lock:
-            for fault in self._faults:
-                if fault.matches(method, path):
-                    if fault.times is not None:
-                        fault.times -= 1
-                    return fault
-        return None
+        self.faults.clear()
 
     @property
     def requests(self) -> list[RequestRecord]:
@@ -352,9 +246,8 @@ class Sandbox:
 
     # -- the pipeline
 
-    def _handle(self, req: Request) -> tuple[Response, float]:
-        """The answer to `req` and how long to hold it back first (timeout faults)."""
-        response, hold = self._answer(req)
+    def _handle(self, req: Request) -> Response:
+        response = self._answer(req)
         try:
             body = _json_body(req.body, exact=False)
         except ApiError:  # empty or not JSON
@@ -365,39 +258,18 @@ class Sandbox:
         )
         with self._lock:
             self._requests.append(record)
-        return response, hold
+        return response
 
-    def _answer(self, req: Request) -> tuple[Response, float]:
+    def _answer(self, req: Request) -> Response:
         if self.latency > 0:
             time.sleep(self.latency)
         limited = self.limiter.admit(req.client_ip)
         if limited is not None:
-            return limited, 0.0
-        fault = self._take_fault(req.method, req.path)
-        if fault is not None:
-            early = self._fault_before(fault)
-            if early is not None:
-                return early, 0.0
-        response = self._dispatch(req)
-        if fault is not None and fault.kind == "5xx_after":
-            return _server_error(fault.status), 0.0
-        if fault is not None and fault.kind == "timeout":
-            return response, fault.delay
-        return response, 0.0
-
-    @staticmethod
-    def _fault_before(fault: Fault) -> Response | None:
-        if fault.kind == "latency":
-            time.sleep(fault.delay)
-            return None
-        if fault.kind == "5xx_before":
-            return _server_error(fault.status)
-        if fault.kind == "429":
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-            return Response.wrapped(-1003, MESSAGES[-1003], status=429, headers=headers)
-        if fault.kind == "error_code":
-            return Response.wrapped(fault.code, fault.msg or MESSAGES.get(fault.code, "unknown"))
-        return None
+            return limited
+        fault = self.faults.take(req.method, req.path)
+        if fault is None:
+            return self._dispatch(req)
+        return fault.apply(lambda: self._dispatch(req))
 
     def _dispatch(self, req: Request) -> Response:
         route, match = _find_route(req.method, req.path)
@@ -407,8 +279,7 @@ class Sandbox:
         if not route.signed:
             return Response(200, {"serverTime": self.now_ms()})
         try:
-            with self.store.lock:
-                self.store.reload_if_changed()
+            with self.store.transaction():
                 account, readonly = self._authenticate(req)
                 if route.write and readonly:
                     raise ApiError(-1020)
@@ -416,9 +287,18 @@ class Sandbox:
             return Response.wrapped(200, "success", data)
         except ApiError as exc:
             return Response.error(exc)
+        except SandboxStateError as exc:  # a write not saved: not done, and not "success"
+            self._warn_once(str(exc))
+            return Response.wrapped(-1001, message(-1001), status=500)
         except Exception:  # a sandbox bug: say so, the way the exchange would
             log.exception("sandbox failed on %s %s", req.method, req.path)
             return Response.wrapped(-1000, "unknown", status=500)
+
+    def _warn_once(self, text: str) -> None:
+        """One line on stderr per distinct problem (a full disk fails every write alike)."""
+        with self._lock:
+            repeated, self._last_warning = text == self._last_warning, text
+        log.log(logging.DEBUG if repeated else logging.WARNING, "%s", text)
 
     def _authenticate(self, req: Request) -> tuple[dict, bool]:
         """API key, then signature, then the timestamp window (NOTES.md section 2)."""
@@ -449,10 +329,6 @@ class Sandbox:
         if abs(self.now_ms() - int(query["timestamp"])) > int(recv_window):
             raise ApiError(-1021)
         return account, readonly
-
-
-def _server_error(status: int) -> Response:
-    return Response.wrapped(-1001, MESSAGES[-1001], status=status)
 
 
 def _find_route(method: str, path: str) -> tuple[Route | None, Any]:
@@ -504,20 +380,35 @@ class _Handler(BaseHTTPRequestHandler):
             body=self._read_body(),
             client_ip=self.client_address[0],
         )
-        response, hold = self.server.sandbox._handle(request)
-        if hold > 0:
-            time.sleep(hold)
-        payload = json.dumps(response.payload).encode()
+        self._send(self.server.sandbox._handle(request))
+
+    def _send(self, response: Response) -> None:
+        stopping = self.server.sandbox.stopping
+        if response.hold > 0 and stopping.wait(response.hold):
+            self.close_connection = True
+            return
+        body = response.content()
+        headers = response.header_items(len(body))
         try:
             self.send_response(response.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            for name, value in response.headers.items():
+            for name, value in headers:
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(payload)
+            if response.trickle > 0:
+                self._trickle(body, response.trickle, response.chunk, stopping)
+            else:
+                self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True  # the client gave up (timeout faults)
+            self.close_connection = True  # the client gave up (timeout and trickle faults)
+        if dict((n.lower(), v) for n, v in headers).get("content-length") != str(len(body)):
+            self.close_connection = True  # a fault lied about the length: the stream is out of step
+
+    def _trickle(self, body: bytes, delay: float, chunk: int, stopping: threading.Event) -> None:
+        for start in range(0, len(body), chunk):
+            if stopping.wait(delay):
+                self.close_connection = True
+                return
+            self.wfile.write(body[start : start + chunk])
 
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -544,30 +435,3 @@ def _first_values(raw_query: str) -> dict[str, str]:
     for name, value in parse_qsl(raw_query, keep_blank_values=True):
         values.setdefault(name, value)
     return values
-
-
-# ------------------------------------------------------------------ standalone
-
-
-def serve(
-    port: int,
-    state_path: Path,
-    names: list[str],
-    host: str = "127.0.0.1",
-    on_ready: Callable[[Sandbox, list[Account]], None] | None = None,
-) -> None:
-    """Run a sandbox in the foreground until Ctrl-C (for `leaderctl sandbox`).
-
-    `on_ready(sandbox, accounts)` runs once it listens and every named account
-    exists: the place to print the endpoint and credentials.
-    """
-    sandbox = Sandbox(state_path=state_path, host=host, port=port).start()
-    try:
-        accounts = [sandbox.ensure_account(name) for name in names]
-        if on_ready is not None:
-            on_ready(sandbox, accounts)
-        sandbox.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sandbox.stop()

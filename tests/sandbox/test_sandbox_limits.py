@@ -24,7 +24,7 @@ def test_burst_gets_429_with_retry_after_then_418(tmp_path):
 
 
 def test_limiter_window_frees_and_ban_expires():
-    from reconciler.sandbox.server import RateLimiter
+    from reconciler.sandbox.limiter import RateLimiter
 
     limiter = RateLimiter(weight_per_minute=2, ban_seconds=30)
 
@@ -99,4 +99,4 @@ def test_latency_does_not_serialise_requests(sandbox):
             statuses = list(pool.map(lambda _: http.get(url).status_code, range(10)))
         elapsed = time.monotonic() - started
     assert statuses == [200] * 10
-    assert 0.2 <= elapsed < 1.0
+    assert 0.2 <= elapsed < 1.6  # serialised, it would take 2 s

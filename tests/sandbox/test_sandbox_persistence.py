@@ -44,3 +44,13 @@ def test_without_a_state_path_nothing_is_written(tmp_path):
         sb.ensure_account("alpha")
         sb.save()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_deleting_the_state_directory_while_running_starts_over_on_the_next_write(tmp_path, raw_api, sandbox,
+                                                                                     base_config):
+    import shutil
+
+    api = raw_api("alpha")
+    shutil.rmtree(tmp_path)
+    assert api.put_config(dict(base_config, profitRate="0.2"))["code"] == 200
+    assert json.loads((tmp_path / "sandbox.json").read_text())["accounts"]["alpha"]["config"]["profitRate"] == "0.2"
