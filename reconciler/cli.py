@@ -314,7 +314,6 @@ def sandbox(port, state, config_path, latency):
     from reconciler.sandbox import Sandbox
 
     leaders = list(operations.load([config_path]).leaders.values()) if config_path else [bare_spec("demo")]
-    Path(state).parent.mkdir(parents=True, exist_ok=True)
     sb = Sandbox(state_path=Path(state), port=port, latency=latency).start()
     click.echo(f"# leaderctl sandbox on {sb.url} (state: {state}); throwaway keys for loopback only; Ctrl-C stops it")
     click.echo(f"export LEADERCTL_ENDPOINT={sb.url}")

@@ -69,7 +69,6 @@ class Session:
         if self.use_sandbox:
             from reconciler.sandbox import Sandbox
 
-            self.sandbox_state.parent.mkdir(parents=True, exist_ok=True)
             self.sandbox = Sandbox(state_path=self.sandbox_state).start()
             self.endpoint = self.sandbox.url
         try:

@@ -156,6 +156,8 @@ class Amount(Codec):
 
     shown = Shown.DECIMAL
 
+    INTEGER_DIGITS = 18  # amounts stay below 10^18 (the exchange publishes no bound; 64-bit safe)
+
     def __init__(self, places: int = 8, maximum: int | None = None, description: str | None = None):
         self.places, self.maximum = places, maximum
         self.description = description or (
@@ -167,7 +169,7 @@ class Amount(Codec):
     def pattern(self) -> str:
         fraction = rf"(\.[0-9]{{1,{self.places}}}0*)?"  # trailing zeros do not count as places
         if self.maximum is None:
-            return rf"^[0-9]+{fraction}$"
+            return rf"^[0-9]{{1,{self.INTEGER_DIGITS}}}{fraction}$"
         if self.maximum == 1:
             return rf"^(0{fraction}|1(\.0+)?)$"
         raise NotImplementedError("a string pattern for this maximum")
@@ -176,6 +178,8 @@ class Amount(Codec):
         number = {"type": "number", "minimum": 0, "multipleOf": float(f"1e-{self.places}")}
         if self.maximum is not None:
             number["maximum"] = self.maximum
+        else:
+            number["exclusiveMaximum"] = float(f"1e{self.INTEGER_DIGITS}")
         return {"description": self.description, "oneOf": [{"type": "string", "pattern": self.pattern()}, number]}
 
     def from_yaml(self, raw) -> Decimal:

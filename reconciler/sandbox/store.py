@@ -29,12 +29,12 @@ import fcntl
 import json
 import logging
 import os
-import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from reconciler.atomic import atomic_write
 from reconciler.errors import LeaderctlError
 from reconciler.sandbox.seed import seed_account
 
@@ -277,18 +277,3 @@ def _render_account(account: dict) -> str:
             text = json.dumps(value, indent=2).replace("\n", "\n      ")
         lines.append(f"      {json.dumps(key)}: {text}")
     return "{\n" + ",\n".join(lines) + "\n    }"
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write via a temp file in the same directory + os.replace: never a half file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise

@@ -280,7 +280,7 @@ def test_rules_are_one_table_with_documented_codes():
 def test_the_sandbox_imports_nothing_from_leaderctls_validator():
     """An oracle that shared the validator's code would agree with it by construction."""
     forbidden = {"reconciler.config", "reconciler.schema", "reconciler.fields", "reconciler.spec"}
-    allowed_outside = {"reconciler.errors"}
+    allowed_outside = {"reconciler.errors", "reconciler.atomic"}  # error base class, file writing: no rules
     for path in Path(reconciler.sandbox.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
