@@ -19,6 +19,7 @@ from reconciler.exchange import (
     BannedError,
     Connection,
     ExchangeError,
+    RetryPolicy,
     FirewallError,
     InsecureEndpointError,
     NotLeaderError,
@@ -75,8 +76,8 @@ class Exchange:
         return [r for r in self.requests if r.url.path != "/api/v1/time"]
 
 
-def connect(exchange, **kw) -> Connection:
-    kw.setdefault("backoff", 0)
+def connect(exchange, *, max_retries=3, **kw) -> Connection:
+    kw.setdefault("retry", RetryPolicy(retries=max_retries, backoff=0))
     return Connection("https://api.exchange.test", transport=httpx.MockTransport(exchange), **kw)
 
 
@@ -97,8 +98,7 @@ def full_text(err: BaseException) -> str:
 
 def test_requests_are_signed_over_the_query_exactly_as_sent():
     ex = Exchange(ok({"pages": "1", "total": "0", "list": []}))
-    conn = connect(ex)
-    conn._wall_ms = lambda: 1717200000000
+    conn = connect(ex, wall_ms=lambda: 1717200000000)
     conn.leader(KEY, SECRET).get_followers(page=2, size=50)
     request = ex.requests[0]
     assert request.method == "GET" and request.url.path == FOLLOWERS
@@ -286,10 +286,10 @@ def test_writes_are_never_retried_once_they_may_have_arrived(answer):
 
 
 def test_a_4xx_answer_is_a_rejection_even_with_an_unknown_error_code():
-    ex = Exchange(fail(-1000, "unknown", status=404), ok(None))
+    ex = Exchange(fail(-1000, "unknown", status=400), ok(None))
     with pytest.raises(UnknownError) as info:
         leader(ex).put_config({"unLeadType": 0})
-    assert info.value.http_status == 404 and len(ex.requests) == 1
+    assert info.value.http_status == 400 and len(ex.requests) == 1
 
 
 def test_writes_are_retried_when_the_connection_never_opened():
@@ -300,9 +300,8 @@ def test_writes_are_retried_when_the_connection_never_opened():
 
 def test_timestamp_rejection_resyncs_the_clock_once_then_succeeds():
     ex = Exchange(fail(-1021, "Timestamp outside recvWindow"), ok(None))
-    conn = connect(ex)
-    real = conn._wall_ms
-    conn._wall_ms = lambda: real() - 20_000  # local clock 20 s behind
+    real = lambda: time.time_ns() // 1_000_000  # noqa: E731
+    conn = connect(ex, wall_ms=lambda: real() - 20_000)  # local clock 20 s behind
     ex.server_time = real()
     conn.leader(KEY, SECRET).put_config({"unLeadType": 0})
     assert [r.url.path for r in ex.requests] == [CONFIG, "/api/v1/time", CONFIG]
@@ -461,7 +460,7 @@ def test_no_secret_in_logs_at_any_verbosity(caplog, capsys):
         client.put_config({"inviteCode": INVITE})
     text = caplog.text + "".join(r.getMessage() for r in caplog.records)
     out = capsys.readouterr()
-    assert f"GET {CONFIG} -> HTTP 200 code 200" in text  # verbose says what happened...
+    assert f"GET {CONFIG} -> HTTP 200, code 200, weight 1, attempt 2" in text  # verbose says what happened...
     assert "HTTP Request" in text  # ...httpx's own line is there, without its query string
     for blob in (text, out.out, out.err, full_text(info.value), repr(client), repr(client._conn)):
         assert secret_free(blob), blob
