@@ -375,6 +375,7 @@ class EndpointNotFoundError(ExchangeError):
     """HTTP 404: this exchange (or the URL in --endpoint) does not offer the endpoint."""
 
     advice = "check that --endpoint is the Toobit API base URL (https://api.toobit.com) and that the API offers it"
+    show_server_msg = False  # "Not Found" / "unknown": the status says it
 
     def __init__(self, *, endpoint: str | None = None, **kwargs):
         kwargs.setdefault("meaning", f"this exchange does not offer {endpoint or 'this endpoint'}")
