@@ -142,8 +142,10 @@ def classify(
     if status == 418:
         return Decision(Kind.HALT, error=BannedError(http_status=418, endpoint=call.endpoint,
                                                      retry_after=retry_after(headers, now)))
-    if status >= 500 and call.write:
+    if call.write and status >= 500:
         return _unknown(call, status, code, "was answered by a server error")
+    if call.write and code in STATUS_UNKNOWN:  # whatever the status says: the exchange does not know
+        return _unknown(call, status, code, f"was answered {code}: execution status unknown")
     if status == 429 or code == TOO_MANY_REQUESTS:
         return _rate_limited(call, status, code, payload, headers, now, max_wait)
     if status == 403:
@@ -238,7 +240,7 @@ def _by_code(call: Call, status: int, code: int, payload: Mapping) -> Decision:
         return Decision(Kind.RESYNC, error=typed)  # not processed: safe to resend, writes too
     if code in STATUS_UNKNOWN or (code in TRANSIENT and status < 400):  # a 4XX -1000 is a rejection
         if call.write:
-            return _unknown(call, status, code, f"was answered {code}: execution status unknown")
+            return _unknown(call, status, code, f"was answered {code}: the outcome is unknown")
         return Decision(Kind.RETRY, error=typed)
     return Decision(Kind.ERROR, error=typed)
 
