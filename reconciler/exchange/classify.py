@@ -236,7 +236,7 @@ def _by_code(call: Call, status: int, code: int, payload: Mapping) -> Decision:
         if call.write:
             return _unknown(call, status, None, f"was answered 'success' with HTTP {status}")
         return Decision(Kind.ERROR, error=UnexpectedResponseError(http_status=status, endpoint=ep))
-    if code == TIMESTAMP_OUTSIDE_WINDOW:
+    if code == TIMESTAMP_OUTSIDE_WINDOW and call.signed:  # an unsigned call has no timestamp to fix
         return Decision(Kind.RESYNC, error=typed)  # not processed: safe to resend, writes too
     if code in STATUS_UNKNOWN or (code in TRANSIENT and status < 400):  # a 4XX -1000 is a rejection
         if call.write:

@@ -79,6 +79,7 @@ TABLE = [
     # clock
     (READ, 400, w(-1021), {}, S, TimestampError),
     (WRITE, 200, w(-1021), {}, S, TimestampError),
+    (TIME, 200, w(-1021), {}, E, TimestampError),  # the clock read itself: never resync (it would recurse)
     # definite answers
     (READ, 400, w(-1022), {}, E, SignatureError),
     (WRITE, 200, w(-1130, "Data sent for paramter 'x' is not valid."), {}, E, InvalidParameterError),

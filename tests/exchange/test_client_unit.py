@@ -566,3 +566,16 @@ def test_a_malformed_server_time_is_an_unexpected_answer(body):
     conn = Connection("https://api.exchange.test", transport=httpx.MockTransport(lambda r: httpx.Response(200, json=body)))
     with pytest.raises(UnexpectedResponseError):
         conn.server_time()
+
+
+def test_a_server_clock_that_answers_1021_is_an_error_not_a_hang():
+    """The clock re-read after -1021 must not itself re-read the clock (it used to deadlock)."""
+    ex = Exchange(fail(-1021, "Timestamp outside recvWindow"))
+    ex.server_time = None
+    conn = Connection("https://api.exchange.test", retry=RetryPolicy(backoff=0),
+                      transport=httpx.MockTransport(lambda r: fail(-1021, "Timestamp outside recvWindow")))
+    outcome = []
+    worker = threading.Thread(target=lambda: outcome.append(pytest.raises(TimestampError, conn.leader(KEY, SECRET).get_config)))
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive() and len(outcome) == 1
