@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -257,11 +258,11 @@ class Connection:
         self._closed = False
         self._stop = threading.Event()  # interrupt(): no new request
         self._abort = threading.Event()  # abort(): and cancel reads in flight
-        host = httpx.URL(self.endpoint).host
+        parts = urlsplit(self.endpoint)
         ledger = self.settings.ledger
         if ledger is None:  # auto: a real exchange bans by IP; a loopback one is a sandbox or a test
-            ledger = not is_loopback(host)
-        self._ledger_host = httpx.URL(self.endpoint).netloc.decode() if ledger else None
+            ledger = not is_loopback(parts.hostname or "")
+        self._ledger_host = parts.netloc if ledger else None
         if self._ledger_host:
             self._load_ledger()
 
@@ -469,10 +470,14 @@ class Connection:
         request = self._http.build_request(method, url, headers=headers, content=content)
         response = self._http.send(request, stream=True)
         try:
-            return response.status_code, response.headers, read_body(
-                response, limit=self.settings.max_body, deadline=deadline)
+            body = read_body(response, limit=self.settings.max_body, deadline=deadline)
+        except (BodyTooLarge, BadEncoding):
+            if response.status_code not in (418, 429):
+                raise
+            body = b""  # a ban or a rate limit is known from the status alone
         finally:
             response.close()
+        return response.status_code, response.headers, body
 
     def _failure(self, call: Call, exc: Exception) -> NoAnswer | None:
         if self._abort.is_set() and not call.write:

@@ -93,10 +93,12 @@ def decode(body: bytes, encoding: str | None):
     """What the client sees: the decoded body, or "unreadable" when it cannot be decoded."""
     encoding = (encoding or "").lower()
     try:
-        if encoding == "gzip":
+        if not body and encoding in ("gzip", "deflate"):
+            pass  # nothing to inflate
+        elif encoding == "gzip":
             body = gzip.decompress(body)
         elif encoding == "deflate":
-            body = zlib.decompress(body)
+            body = inflate(body)
         elif encoding not in ("", "identity"):
             return "unreadable"
     except (OSError, zlib.error, EOFError):
@@ -107,10 +109,24 @@ def decode(body: bytes, encoding: str | None):
         return None
 
 
+def inflate(body: bytes) -> bytes:
+    """HTTP deflate: zlib-wrapped, or raw deflate as some servers send it; the stream must end."""
+    for wbits in (zlib.MAX_WBITS, -zlib.MAX_WBITS):
+        z = zlib.decompressobj(wbits)
+        try:
+            out = z.decompress(body)
+        except zlib.error:
+            continue
+        if z.eof:
+            return out
+        raise zlib.error("truncated")
+    raise zlib.error("not deflate")
+
+
 def must_be_unknown(status: int, payload) -> bool:
     """A write whose answer leaves its outcome open: 5XX, -1006/-1007, a malformed 2XX."""
-    if status == 418:
-        return False
+    if status in (418, 429):
+        return False  # banned / rate limited: not processed, whatever the body
     code = None if payload == "unreadable" else response_code(payload)
     if status >= 500 or code in (-1006, -1007) or payload == "unreadable":
         return True

@@ -15,6 +15,7 @@ import pytest
 from exchange_httpkit import Answer, Listener, Server, self_signed, wrapped
 from reconciler.errors import UsageError
 from reconciler.exchange import (
+    BannedError,
     Connection,
     ConnectionSettings,
     EndpointNotFoundError,
@@ -358,3 +359,11 @@ def test_concurrent_deadlines_are_per_request():
         assert leader.get_config() == {"fast": True}
         thread.join(10)
     assert len(errors) == 1
+
+
+def test_a_ban_is_known_from_the_status_even_when_the_body_is_unreadable():
+    with Server(lambda req: Answer(418, b"\x00garbage", {"Content-Encoding": "br", "Retry-After": "600"})) as server:
+        conn = Connection(server.url, retry=NO_RETRY)
+        with pytest.raises(BannedError) as info:
+            conn.leader(KEY, SECRET).put_config({"unLeadType": 0})
+    assert conn.banned and info.value.retry_after == 600
