@@ -270,7 +270,8 @@ class Connection:
         s = self.settings
         if transport is None:
             proxy = proxy_for(self.endpoint, s.env) if s.env_proxies else None
-            ssl_context = httpx.create_ssl_context(verify=True, trust_env=True)  # always verified
+            https = self.endpoint.startswith("https:")  # always verified; SSL_CERT_FILE/DIR may name the CAs
+            ssl_context = httpx.create_ssl_context(verify=True, trust_env=True) if https else None
             transport = Transport(ssl_context=ssl_context, max_connections=s.max_connections, proxy=proxy)
         return httpx.Client(
             transport=transport,

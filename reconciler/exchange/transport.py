@@ -183,7 +183,7 @@ class _Body(httpx.SyncByteStream):
 class Transport(httpx.BaseTransport):
     """httpx over an httpcore pool whose sockets keep the request deadline."""
 
-    def __init__(self, *, ssl_context: ssl.SSLContext, max_connections: int, proxy: ProxyChoice | None = None):
+    def __init__(self, *, ssl_context: ssl.SSLContext | None, max_connections: int, proxy: ProxyChoice | None = None):
         common = dict(ssl_context=ssl_context, max_connections=max_connections,
                       max_keepalive_connections=max_connections, network_backend=_Backend())
         if proxy is None:

@@ -579,3 +579,16 @@ def test_a_server_clock_that_answers_1021_is_an_error_not_a_hang():
     worker.start()
     worker.join(20)
     assert not worker.is_alive() and len(outcome) == 1
+
+
+def test_importing_the_package_for_its_errors_does_not_load_httpx():
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from reconciler.exchange import ExchangeError, InterruptedRequest, ConnectionSettings, DEFAULT_ENDPOINT, classify\n"
+            "assert 'httpx' not in sys.modules, 'httpx loaded'\n"
+            "from reconciler.exchange import Connection\n"
+            "assert 'httpx' in sys.modules\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
