@@ -44,7 +44,6 @@ from .errors import (
     RateLimitedError,
     ResponseTooLargeError,
     ServerError,
-    TimestampError,
     TLSVerificationError,
     TransportError,
     UnexpectedResponseError,

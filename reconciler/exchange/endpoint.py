@@ -19,7 +19,8 @@ def check_endpoint(endpoint: str) -> str:
     """The base URL without a trailing slash or user:password@; plain http only to loopback."""
     try:
         parts = urlsplit(str(endpoint).strip())
-        host, _port = parts.hostname, parts.port  # .port raises on a bad port
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
         raise UsageError(f"the endpoint {_shown(endpoint)} is not a valid URL: write it like https://api.toobit.com") from None
     if parts.scheme not in ("http", "https") or not host or parts.query or parts.fragment:

@@ -17,7 +17,6 @@ from reconciler.errors import UsageError
 from reconciler.exchange import (
     BannedError,
     Connection,
-    ConnectionSettings,
     EndpointNotFoundError,
     InsecureEndpointError,
     OutcomeUnknownError,
