@@ -2,29 +2,31 @@
 
 `Connection` is one exchange host: one httpx connection pool, one weight limiter,
 one server-clock offset and one ban state, shared by every leader's `LeaderClient`
-and safe to use from many threads.
+and safe to use from many threads. What each answer means is decided by the pure
+`classify.classify`; this module sends, follows the decision, and logs.
 
 Safety rules this module keeps:
 - what is signed is byte-for-byte what is sent (the URL string is built here);
 - a write that may have reached the exchange is never retried blindly: a 5XX,
-  timeout or broken connection raises OutcomeUnknownError so the caller reads back;
-- after a 429 nothing is sent until Retry-After has passed; after a 418 nothing
-  is sent at all;
+  -1006/-1007, a timeout or a broken connection raises OutcomeUnknownError so the
+  caller reads back;
+- each request as a whole ends by its deadline (settings.timeout), however slowly
+  the answer trickles in; bodies are read raw and decompressed under a size limit;
+- after a 429 nothing is sent until Retry-After has passed; after a ban nothing is
+  sent at all; after interrupt() no new request starts (abort() also cancels reads);
 - no key, secret, signature or query string ever reaches a message or a log line.
 """
 from __future__ import annotations
 
-import email.utils
-import ipaddress
+import dataclasses
 import json
 import logging
-import random
 import re
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -32,35 +34,28 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from reconciler.errors import UsageError
-
+from .body import ACCEPT_ENCODING, BadEncoding, BodyTooLarge, read_body
+from .classify import Call, Kind, NoAnswer, Why, classify, integer, response_code
+from .endpoint import DEFAULT_ENDPOINT, check_endpoint, is_loopback
 from .errors import (
     ApiKeyFormatError,
     BannedError,
+    ConnectionClosedError,
     ExchangeError,
-    FirewallError,
-    InsecureEndpointError,
-    OutcomeUnknownError,
-    RateLimitedError,
-    ServerError,
-    TransportError,
+    InterruptedRequest,
     UnexpectedResponseError,
-    error_for_code,
 )
 from .limiter import WeightLimiter
+from .proxy import proxy_for
+from .requestlog import log_request
+from .settings import ConnectionSettings
 from .signing import encode_query, signed_query
+from .transport import TLSVerifyFailed, Transport, request_scope
 
-DEFAULT_ENDPOINT = "https://api.toobit.com"
+__all__ = ["DEFAULT_ENDPOINT", "Connection", "LeaderClient", "Page", "encode_body"]
+
 LEADER = "/api/v2/copy-trading/leader"
 TIME_PATH = "/api/v1/time"
-
-RETRY_AFTER_DEFAULT = 60.0  # a 429 without Retry-After
-RETRY_AFTER_MAX = 300.0  # longer than this: give up rather than hang the run
-BACKOFF_MAX = 8.0
-SUCCESS = 200
-TRANSIENT_CODES = (-1000, -1001)  # unknown / internal error: a read may be retried
-TOO_MANY_REQUESTS = -1003
-TIMESTAMP_OUTSIDE_WINDOW = -1021
 
 log = logging.getLogger("reconciler.exchange")
 
@@ -110,36 +105,28 @@ class Page:
     items: list[dict]
 
     @classmethod
-    def from_data(cls, data: Any) -> Page:
+    def from_data(cls, data: Any, endpoint: str | None = None) -> Page:
         if data is None:
             return cls(0, 0, [])
         if not isinstance(data, Mapping):
-            raise UnexpectedResponseError()
+            raise UnexpectedResponseError(endpoint=endpoint)
         items = data.get("list") or []
-        try:
-            return cls(int(data.get("pages") or 0), int(data.get("total") or 0), list(items))
-        except (TypeError, ValueError):
-            raise UnexpectedResponseError() from None
+        pages, total = _count(data.get("pages")), _count(data.get("total"))
+        if pages is None or total is None or not _all_objects(items):
+            raise UnexpectedResponseError(endpoint=endpoint)
+        return cls(pages, total, list(items))
 
 
-def check_endpoint(endpoint: str) -> str:
-    """The base URL without a trailing slash; plain http only to loopback."""
-    parts = urlsplit(endpoint.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise UsageError("the endpoint must be a URL such as https://api.toobit.com")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise InsecureEndpointError(meaning=f"refusing plain http:// to {parts.hostname}, which is not loopback")
-    netloc = parts.netloc.rpartition("@")[2]  # never keep user:password@
-    return f"{parts.scheme}://{netloc}{parts.path}".rstrip("/")
+def _count(raw: Any) -> int | None:
+    """A page count: a non-negative integer, as a number or a string; missing is 0."""
+    if raw is None or raw == "":
+        return 0
+    value = integer(raw)
+    return value if value is not None and value >= 0 else None
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def _all_objects(items: Any) -> bool:
+    return isinstance(items, list) and all(isinstance(i, dict) for i in items)
 
 
 def encode_body(body: Mapping[str, Any]) -> bytes:
@@ -169,32 +156,10 @@ def encode_body(body: Mapping[str, Any]) -> bytes:
 
 
 def _decode(content: bytes) -> Any:
-    """JSON with exact decimals; None when the body is not JSON."""
+    """JSON with exact decimals; None when the body is not JSON (or nested too deep to read)."""
     try:
         return json.loads(content, parse_float=Decimal, parse_constant=Decimal)
-    except ValueError:
-        return None
-
-
-def _as_code(raw: Any) -> int | None:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds from a Retry-After header (seconds or HTTP date); None if absent/bad."""
-    raw = response.headers.get("Retry-After")
-    if raw is None:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, email.utils.parsedate_to_datetime(raw).timestamp() - time.time())
-    except (TypeError, ValueError):
+    except (ValueError, RecursionError):
         return None
 
 
@@ -220,86 +185,100 @@ class _Credentials:
 
 
 @dataclass
-class _Failure:
-    """A request that got no HTTP response; `sent` False means it never left."""
+class _Tries:
+    """One call's attempts so far."""
 
-    sent: bool
-    kind: str
-    retryable: bool = True
-
-
-@dataclass
-class _Call:
-    """One logical call across its attempts: what it is and what happened so far."""
-
-    method: str
-    path: str
-    write: bool
-    signed: _Credentials | None
-    secrets: list[str] = field(default_factory=list, repr=False)
-    failures: int = 0
-    rate_limited: int = 0
+    attempts: int = 0
+    resends: int = 0  # RETRY decisions followed
+    waits: int = 0  # 429 pauses followed
     resynced: bool = False
     clock_version: int = 0
 
-    @property
-    def endpoint(self) -> str:
-        return f"{self.method} {self.path}"  # never the query: it holds the signature
+
+@dataclass(frozen=True)
+class _Reply:
+    """One attempt's answer: status None means no answer, and `payload` is a NoAnswer."""
+
+    status: int | None
+    payload: Any
+    headers: Mapping[str, str]
+    elapsed_ms: float
 
 
-_AGAIN = object()  # "send the request again"
+# (exception, why, may it have reached the exchange?) - first match wins
+_FAILURES: tuple[tuple[type[BaseException], Why, bool], ...] = (
+    (TLSVerifyFailed, Why.TLS, False),
+    (BodyTooLarge, Why.TOO_LARGE, True),
+    (BadEncoding, Why.ENCODING, True),
+    (httpx.ConnectError, Why.NETWORK, False),
+    (httpx.ConnectTimeout, Why.NETWORK, False),
+    (httpx.PoolTimeout, Why.NETWORK, False),
+    (httpx.ProxyError, Why.NETWORK, False),
+    (httpx.UnsupportedProtocol, Why.UNUSABLE, False),
+    (httpx.LocalProtocolError, Why.UNUSABLE, False),
+    (httpx.InvalidURL, Why.UNUSABLE, False),
+    (httpx.TimeoutException, Why.TIMEOUT, True),  # read/write timeout: the request may have arrived
+    (httpx.RequestError, Why.NETWORK, True),  # dropped connection, protocol error mid-answer
+)
 
 
 # --- the connection -----------------------------------------------------------------
 
 
 class Connection:
-    """One exchange host, shared by every leader: pool, limiter, clock offset, ban."""
+    """One exchange host, shared by every leader: pool, limiter, clock offset, ban, interrupts.
+
+    `Connection(endpoint, settings=ConnectionSettings(...), transport=None)`; keyword
+    overrides of single settings are accepted too: `Connection(url, timeout=5)`.
+    `transport` replaces the network (tests); the deadline is then checked between
+    body chunks only.
+    """
 
     def __init__(
         self,
         endpoint: str = DEFAULT_ENDPOINT,
         *,
-        weight_per_minute: int = 1200,
-        timeout: float = 10.0,
-        recv_window: int = 5000,
-        max_retries: int = 3,
-        backoff: float = 0.25,
-        max_connections: int = 64,
-        verbose: bool = False,
-        window_seconds: float = 60.0,
+        settings: ConnectionSettings | None = None,
         transport: httpx.BaseTransport | None = None,
-        ledger: bool | None = False,
+        **overrides: Any,
     ):
+        settings = settings or ConnectionSettings()
+        self.settings = dataclasses.replace(settings, **overrides) if overrides else settings
         self.endpoint = check_endpoint(endpoint)
-        self.recv_window = recv_window
-        self.max_retries = max(0, max_retries)
-        self.backoff = backoff
-        self.verbose = verbose
-        self.limiter = WeightLimiter(weight_per_minute, window_seconds=window_seconds)
+        self.limiter = WeightLimiter(self.settings.weight_per_minute, window_seconds=self.settings.window_seconds)
         self.requests_sent = 0
         self.requests_by_path: Counter[str] = Counter()
-        self._http = httpx.Client(
-            verify=True,
-            timeout=httpx.Timeout(timeout),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-            follow_redirects=False,  # a redirect would carry a signed query to another URL
-            transport=transport,
-        )
+        self._http = self._client(transport)
         self._lock = threading.Lock()
+        self._sync_lock = threading.Lock()
         self._offset_ms = 0
         self._offset_version = 0
-        self._sync_lock = threading.Lock()
         self._ban: BannedError | None = None
-        self._closed = False
-        self._wall_ms = lambda: time.time_ns() // 1_000_000  # replaceable in tests
         self._ban_inherited = False
-        host = urlsplit(self.endpoint)
+        self._closed = False
+        self._stop = threading.Event()  # interrupt(): no new request
+        self._abort = threading.Event()  # abort(): and cancel reads in flight
+        parts = urlsplit(self.endpoint)
+        ledger = self.settings.ledger
         if ledger is None:  # auto: a real exchange bans by IP; a loopback one is a sandbox or a test
-            ledger = not _is_loopback(host.hostname or "")
-        self._ledger_host = host.netloc if ledger else None
+            ledger = not is_loopback(parts.hostname or "")
+        self._ledger_host = parts.netloc if ledger else None
         if self._ledger_host:
             self._load_ledger()
+
+    def _client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
+        s = self.settings
+        if transport is None:
+            proxy = proxy_for(self.endpoint, s.env) if s.env_proxies else None
+            https = self.endpoint.startswith("https:")  # always verified; SSL_CERT_FILE/DIR may name the CAs
+            ssl_context = httpx.create_ssl_context(verify=True, trust_env=True) if https else None
+            transport = Transport(ssl_context=ssl_context, max_connections=s.max_connections, proxy=proxy)
+        return httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(s.timeout),
+            follow_redirects=False,  # a redirect would carry a signed query to another URL
+            trust_env=False,  # proxies come from proxy.py only: never for loopback
+        )
 
     def __repr__(self) -> str:
         return f"Connection({self.endpoint!r})"
@@ -326,8 +305,7 @@ class Connection:
                 retry_after=round(entry["banned_until"] - wall),
                 meaning="an earlier leaderctl run got this IP banned by the exchange for breaking its rate limit",
             )
-            ban = self._ban
-            self.limiter.halt(lambda: BannedError(endpoint=ban.endpoint, retry_after=ban.retry_after, meaning=ban.meaning))
+            self.limiter.halt(self._ban.copy)
 
     def _save_ledger(self) -> None:
         from . import ledger
@@ -344,11 +322,11 @@ class Connection:
         )
 
     def close(self) -> None:
-        """Close the pool; threads waiting for the limiter stop with an error."""
+        """Close the pool; threads waiting for the limiter stop with ConnectionClosedError."""
         if self._ledger_host and not self._closed:
             self._save_ledger()
         self._closed = True
-        self.limiter.halt(lambda: RuntimeError("the exchange connection is closed"))
+        self.limiter.halt(ConnectionClosedError)
         self._http.close()
 
     # -- public --------------------------------------------------------------------
@@ -356,22 +334,41 @@ class Connection:
     def leader(self, api_key: str, api_secret: str) -> LeaderClient:
         return LeaderClient(self, _Credentials(api_key, api_secret))
 
-    def server_time(self) -> int:
+    def server_time(self, *, settle: bool = False) -> int:
         """The exchange clock, epoch ms (GET /api/v1/time, unsigned)."""
-        data = self.request("GET", TIME_PATH, signed=None)
-        if isinstance(data, Mapping) and "serverTime" in data:
-            return int(data["serverTime"])
-        raise UnexpectedResponseError(endpoint=f"GET {TIME_PATH}")
+        data = self.request("GET", TIME_PATH, signed=None, settle=settle)
+        raw = data.get("serverTime") if isinstance(data, Mapping) else None
+        value = integer(raw, max_digits=16)  # epoch ms, as a number or a string
+        if value is None or value <= 0:
+            raise UnexpectedResponseError(endpoint=f"GET {TIME_PATH}")
+        return value
 
-    def sync_clock(self) -> int:
+    def sync_clock(self, *, settle: bool = False) -> int:
         """Set the offset so timestamps follow the exchange clock; returns it in ms."""
-        before = self._wall_ms()
-        server = self.server_time()
-        after = self._wall_ms()
+        before = self.settings.wall_ms()
+        server = self.server_time(settle=settle)
+        after = self.settings.wall_ms()
         with self._lock:
             self._offset_ms = server - (before + after) // 2
             self._offset_version += 1
             return self._offset_ms
+
+    def interrupt(self) -> None:
+        """No new request starts from now on (InterruptedRequest), except reads that settle a
+        write (`settle=True`); requests in flight run to their answer or deadline. Thread-safe."""
+        self._stop.set()
+        self.limiter.wake()
+
+    def abort(self) -> None:
+        """interrupt(), and cancel reads in flight and settling reads too; writes in flight
+        still run to their answer or deadline. Thread-safe."""
+        self._abort.set()
+        self._stop.set()
+        self.limiter.wake()
+
+    @property
+    def interrupted(self) -> bool:
+        return self._stop.is_set()
 
     @property
     def clock_offset_ms(self) -> int:
@@ -391,132 +388,125 @@ class Connection:
         *,
         body: Mapping[str, Any] | None = None,
         signed: _Credentials | None,
+        settle: bool = False,
     ) -> Any:
         """Send one call with limiting, signing and retries; returns `data`.
 
         `signed` None means a public call whose answer is not wrapped (server time).
         Each attempt is signed afresh (new timestamp) after the limiter admits it.
+        `settle` marks a read that settles a write already sent: allowed after interrupt().
         """
-        call = _Call(method, path, write=method != "GET", signed=signed)
+        call = Call(method, path, signed=signed is not None, secrets=self._secrets(signed, body), settle=settle)
         content = encode_body(body) if body is not None else None
-        headers = {"X-BB-APIKEY": signed.api_key} if signed else {}
+        headers = {"Accept-Encoding": ACCEPT_ENCODING}
+        if signed:
+            headers["X-BB-APIKEY"] = signed.api_key
         if content is not None:
             headers["Content-Type"] = "application/json"
-        call.secrets = self._secrets(signed, body)
-
+        tries = _Tries()
         while True:
-            self._check_usable(call.endpoint)
-            with self.limiter.slot():  # raises at once after a ban or close
-                call.clock_version = self._offset_version
-                url = self._url(path, params, signed)
-                started = time.monotonic()
-                response, failure = self._send(method, url, headers, content, call.endpoint)
-            elapsed_ms = (time.monotonic() - started) * 1000
-            if failure is not None:
-                self._after_failure(call, failure)  # raises, or backs off for a retry
-                continue
-            result = self._after_response(call, response, elapsed_ms)
-            if result is not _AGAIN:
-                return result
+            reply = self._attempt(call, params, headers, content, signed, tries)
+            decision = classify(call, reply.status, reply.payload, reply.headers,
+                                now=self.settings.wall_ms() / 1000, max_wait=self.settings.max_pause)
+            outcome = self._outcome(decision.kind, tries)
+            self._log(call, reply, outcome, tries)
+            if decision.kind is Kind.WAIT:  # every thread waits, even when this call gives up
+                self.limiter.pause(decision.seconds or 0.0)
+                log.warning("%s: rate limited; pausing every request for %.1f s", call.endpoint, decision.seconds or 0.0)
+            if outcome is Kind.DONE:
+                return decision.data
+            if outcome in (Kind.HALT, Kind.UNKNOWN, Kind.ERROR):
+                if outcome is Kind.HALT:
+                    self._halt(decision.error)
+                raise decision.error
+            self._before_resend(call, outcome, tries)
 
-    def _after_failure(self, call: _Call, failure: _Failure) -> None:
-        """No HTTP answer: retry if safe, else say what is known."""
-        if call.write and failure.sent:
-            raise OutcomeUnknownError(
-                endpoint=call.endpoint, kind=failure.kind, meaning=f"{call.endpoint} was sent but got no answer"
-            )
-        call.failures += 1
-        if not failure.retryable or call.failures > self.max_retries:
-            raise TransportError(
-                endpoint=call.endpoint,
-                kind=failure.kind,
-                meaning=f"could not reach the exchange for {call.endpoint} after {call.failures} attempts",
-            )
-        self._back_off(call, failure.kind)
+    def _outcome(self, kind: Kind, tries: _Tries) -> Kind:
+        """The decision, or ERROR when the retry policy allows no more resends of its kind."""
+        policy = self.settings.retry
+        if (kind is Kind.RETRY and not policy.allows(tries.resends)) or (
+            kind is Kind.WAIT and not policy.allows(tries.waits)
+        ) or (kind is Kind.RESYNC and tries.resynced):
+            return Kind.ERROR
+        return kind
 
-    def _after_response(self, call: _Call, response: httpx.Response, elapsed_ms: float) -> Any:
-        """`data` on success, _AGAIN to resend, else raises the typed error."""
-        endpoint, status = call.endpoint, response.status_code
-        payload = _decode(response.content)
-        wrapped = isinstance(payload, Mapping) and "code" in payload
-        code = _as_code(payload["code"]) if wrapped else None
-        if self.verbose:
-            log.info("%s -> HTTP %s code %s in %.0f ms", endpoint, status, code, elapsed_ms)
+    def _before_resend(self, call: Call, outcome: Kind, tries: _Tries) -> None:
+        if outcome is Kind.RETRY:
+            tries.resends += 1
+            stop = self._abort if call.settle else self._stop
+            stop.wait(self.settings.retry.delay(tries.resends))  # an interrupt ends the wait
+        elif outcome is Kind.WAIT:
+            tries.waits += 1  # the limiter's pause holds the resend back
+        elif outcome is Kind.RESYNC:
+            tries.resynced = True  # -1021 means not processed: safe to resend once, writes too
+            self._resync(tries.clock_version, call.settle)
 
-        if status == 418:
-            raise self._banned(endpoint, _retry_after(response))
-        if status == 429 or code == TOO_MANY_REQUESTS:
-            self._rate_limited(call, code, status, _retry_after(response))
-            return _AGAIN
-        if status == 403:
-            raise FirewallError(endpoint=endpoint)
-        if status >= 500:
-            if call.write:
-                raise OutcomeUnknownError(
-                    http_status=status, endpoint=endpoint, meaning=f"{endpoint} was answered by a server error"
-                )
-            call.failures += 1
-            if call.failures > self.max_retries:
-                raise ServerError(
-                    http_status=status,
-                    endpoint=endpoint,
-                    meaning=f"{endpoint} kept failing with a server error after {call.failures} attempts",
-                )
-            self._back_off(call, f"HTTP {status}")
-            return _AGAIN
+    def _attempt(self, call: Call, params, headers: dict, content: bytes | None, signed, tries: _Tries) -> _Reply:
+        check = partial(self._check_usable, call)
+        check()
+        with self.limiter.slot(check=check):  # raises at once after a ban, close or interrupt
+            tries.attempts += 1
+            tries.clock_version = self._offset_version
+            url = self._url(call.path, params, signed)
+            return self._send(call, url, headers, content)
 
-        if call.signed is None and 200 <= status < 300 and isinstance(payload, Mapping) and not wrapped:
-            return payload  # the unwrapped public answer of /api/v1/time
-        if not wrapped or code is None:
-            if call.write and 200 <= status < 300:
-                raise OutcomeUnknownError(
-                    http_status=status,
-                    endpoint=endpoint,
-                    meaning=f"{endpoint} got an answer leaderctl does not understand",
-                )
-            if status >= 400:
-                raise ExchangeError(
-                    http_status=status,
-                    endpoint=endpoint,
-                    meaning=f"the exchange refused {endpoint}",
-                    advice="check the endpoint URL and the API key",
-                )
-            raise UnexpectedResponseError(http_status=status, endpoint=endpoint)
+    def _send(self, call: Call, url: str, headers: dict, content: bytes | None) -> _Reply:
+        """One attempt over the wire, within the deadline. httpx exceptions stop here: they hold the URL."""
+        with self._lock:
+            self.requests_sent += 1
+            self.requests_by_path[call.endpoint] += 1
+        started = time.monotonic()
+        deadline = started + self.settings.timeout
+        try:
+            with request_scope(deadline, None if call.write else self._abort):  # writes are never cancelled
+                status, answer_headers, raw = self._exchange(call.method, url, headers, content, deadline)
+        except Exception as exc:  # noqa: BLE001 - only the failures of _FAILURES are answers
+            failure = self._failure(call, exc)
+            if failure is None:
+                raise
+            return _Reply(None, failure, {}, (time.monotonic() - started) * 1000)
+        return _Reply(status, _decode(raw), answer_headers, (time.monotonic() - started) * 1000)
 
-        if code == SUCCESS:
-            return payload.get("data")
-        if code == TIMESTAMP_OUTSIDE_WINDOW and not call.resynced:
-            call.resynced = True  # -1021 means not processed: safe to resend once, writes too
-            self._resync(call.clock_version)
-            return _AGAIN
-        if code in TRANSIENT_CODES and status < 400:  # a 4XX answer means rejected, not unknown
-            if call.write:
-                raise OutcomeUnknownError(
-                    code,
-                    http_status=status,
-                    endpoint=endpoint,
-                    meaning=f"{endpoint} was answered by an unknown or internal error",
-                )
-            call.failures += 1
-            if call.failures <= self.max_retries:
-                self._back_off(call, f"code {code}")
-                return _AGAIN
-        server_msg = self._redact(payload.get("msg"), call.secrets)
-        raise error_for_code(code, http_status=status, endpoint=endpoint, server_msg=server_msg)
+    def _exchange(self, method: str, url: str, headers: dict, content: bytes | None, deadline: float):
+        request = self._http.build_request(method, url, headers=headers, content=content)
+        response = self._http.send(request, stream=True)
+        try:
+            body = read_body(response, limit=self.settings.max_body, deadline=deadline)
+        except (BodyTooLarge, BadEncoding):
+            if response.status_code not in (418, 429):
+                raise
+            body = b""  # a ban or a rate limit is known from the status alone
+        finally:
+            response.close()
+        return response.status_code, response.headers, body
 
-    def _rate_limited(self, call: _Call, code: int | None, status: int, retry_after: float | None) -> None:
-        """429: nothing leaves this connection until Retry-After has passed, then resend."""
-        wait = RETRY_AFTER_DEFAULT if retry_after is None else retry_after
-        error = partial(RateLimitedError, code, http_status=status, endpoint=call.endpoint, retry_after=wait)
-        if wait > RETRY_AFTER_MAX:
-            self.limiter.halt(error)  # too long to wait inside a run: stop every thread, don't hang
-            raise error()
-        self.limiter.pause(wait)
-        call.rate_limited += 1
-        if call.rate_limited > self.max_retries:
-            raise error()
-        log.warning("%s: rate limited (HTTP %s); pausing every request for %.1f s", call.endpoint, status, wait)
+    def _failure(self, call: Call, exc: Exception) -> NoAnswer | None:
+        if self._abort.is_set() and not call.write:
+            return NoAnswer(Why.INTERRUPTED, sent=True, kind="interrupted")
+        if isinstance(exc, RuntimeError) and self._closed:
+            return NoAnswer(Why.CLOSED, sent=False, kind="connection closed")
+        for cls, why, sent in _FAILURES:
+            if isinstance(exc, cls):
+                detail = f"{exc.host}: {exc.reason}" if isinstance(exc, TLSVerifyFailed) else str(exc)[:80]
+                kind = {Why.TOO_LARGE: "body too large", Why.ENCODING: "Content-Encoding", Why.TLS: "TLS"}
+                return NoAnswer(why, sent=sent, kind=kind.get(why, type(exc).__name__),
+                                detail=detail if why in (Why.TLS, Why.ENCODING) else "")
+        return None
 
+    def _log(self, call: Call, reply: _Reply, outcome: Kind, tries: _Tries) -> None:
+        if not self.settings.verbose:
+            return
+        answered = reply.status is not None
+        log_request(
+            call.endpoint,
+            status=reply.status,
+            code=response_code(reply.payload) if answered else None,
+            weight=1,
+            attempt=tries.attempts,
+            elapsed_ms=reply.elapsed_ms,
+            outcome=str(outcome),
+            failure="" if answered else reply.payload.kind,
+        )
 
     # -- request pieces --------------------------------------------------------------------
 
@@ -527,80 +517,42 @@ class Connection:
             query = signed_query(
                 params or {},
                 secret=signed.api_secret,
-                timestamp=self._wall_ms() + self._offset_ms,
-                recv_window=self.recv_window,
+                timestamp=self.settings.wall_ms() + self._offset_ms,
+                recv_window=self.settings.recv_window,
             )
         return f"{self.endpoint}{path}?{query}" if query else f"{self.endpoint}{path}"
 
-    def _send(
-        self, method: str, url: str, headers: dict, content: bytes | None, endpoint: str
-    ) -> tuple[httpx.Response | None, _Failure | None]:
-        """One attempt. httpx exceptions stop here: they reference the signed URL."""
-        with self._lock:
-            self.requests_sent += 1
-            self.requests_by_path[endpoint] += 1
-        try:
-            return self._http.request(method, url, headers=headers, content=content), None
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError) as exc:
-            failure = _Failure(sent=False, kind=type(exc).__name__)
-        except (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-            failure = _Failure(sent=False, kind=type(exc).__name__, retryable=False)
-        except httpx.RequestError as exc:  # read/write timeout, dropped connection, bad encoding
-            failure = _Failure(sent=True, kind=type(exc).__name__)
-        except RuntimeError:  # the pool was closed under us
-            if self._closed:
-                failure = _Failure(sent=False, kind="connection closed", retryable=False)
-            else:
-                raise
-        return None, failure
-
-    def _check_usable(self, endpoint: str) -> None:
+    def _check_usable(self, call: Call) -> None:
         if self._closed:
-            raise RuntimeError("the exchange connection is closed")
+            raise ConnectionClosedError()
         if self._ban is not None:
-            raise BannedError(endpoint=endpoint, retry_after=self._ban.retry_after, meaning=self._ban.meaning)
+            raise self._ban.copy()
+        if self._abort.is_set() or (self._stop.is_set() and not call.settle):
+            raise InterruptedRequest(call.endpoint)
 
-    def _banned(self, endpoint: str, retry_after: float | None) -> BannedError:
-        """418: remember the ban and stop every thread, waiting or not."""
-        with self._lock:
-            if self._ban is None:
-                self._ban = BannedError(endpoint=endpoint, retry_after=retry_after)
-        ban = self._ban
-        self.limiter.halt(lambda: BannedError(endpoint=ban.endpoint, retry_after=ban.retry_after))
-        log.error("%s: HTTP 418, this IP is banned by the exchange; no further requests will be sent", endpoint)
-        return BannedError(endpoint=endpoint, retry_after=retry_after)
+    def _halt(self, error: ExchangeError) -> None:
+        """Stop every thread, waiting or not: a ban (remembered), or a 429 too long to wait."""
+        if isinstance(error, BannedError):
+            with self._lock:
+                if self._ban is None:
+                    self._ban = error
+            log.error("%s: this IP is banned by the exchange; no further requests will be sent", error.endpoint)
+        self.limiter.halt(error.copy)
 
-    def _resync(self, version: int) -> None:
+    def _resync(self, version: int, settle: bool) -> None:
         """Re-read the server clock once, unless another thread already did."""
         with self._sync_lock:
             if self._offset_version == version:
-                offset = self.sync_clock()
+                offset = self.sync_clock(settle=settle)
                 log.warning("timestamp outside recvWindow; clock offset to the exchange is now %d ms", offset)
 
-    def _back_off(self, call: _Call, why: str) -> None:
-        """Exponential backoff with jitter before retry number `call.failures`."""
-        if self.verbose:
-            log.info("%s: %s, retry %d of %d", call.endpoint, why, call.failures, self.max_retries)
-        delay = min(BACKOFF_MAX, self.backoff * 2 ** (call.failures - 1))
-        time.sleep(delay * random.uniform(0.5, 1.0))
-
     @staticmethod
-    def _secrets(signed: _Credentials | None, body: Mapping[str, Any] | None) -> list[str]:
+    def _secrets(signed: _Credentials | None, body: Mapping[str, Any] | None) -> tuple[str, ...]:
         secrets = [signed.api_key, signed.api_secret] if signed else []
         code = body.get("inviteCode") if body else None
         if isinstance(code, str) and code:
             secrets.append(code)
-        return secrets
-
-    @staticmethod
-    def _redact(text: Any, secrets: list[str]) -> str | None:
-        """The exchange's msg, minus anything secret it might echo."""
-        if text is None:
-            return None
-        text = str(text)
-        for secret in secrets:
-            text = text.replace(secret, "(sensitive)")
-        return re.sub(r"\b[0-9a-f]{64}\b", "(sensitive)", text)  # a signature
+        return tuple(secrets)
 
 
 # --- one leader ----------------------------------------------------------------------
@@ -616,19 +568,20 @@ class LeaderClient:
     def __repr__(self) -> str:
         return f"LeaderClient({self._conn.endpoint!r})"
 
-    def _get(self, path: str, params: Mapping[str, object] | None = None) -> Any:
-        return self._conn.request("GET", LEADER + path, params, signed=self._creds)
+    def _get(self, path: str, params: Mapping[str, object] | None = None, *, settle: bool = False) -> Any:
+        return self._conn.request("GET", LEADER + path, params, signed=self._creds, settle=settle)
 
     def _list(self, path: str, params: Mapping[str, object] | None = None) -> list[dict]:
         data = self._get(path, params)
         if data is None:
             return []
-        if not isinstance(data, list):
+        if not _all_objects(data):
             raise UnexpectedResponseError(endpoint=f"GET {LEADER}{path}")
         return data
 
-    def get_config(self) -> dict:
-        data = self._get("/config")
+    def get_config(self, *, settle: bool = False) -> dict:
+        """The live config. `settle=True`: a read-back after a write, allowed after interrupt()."""
+        data = self._get("/config", settle=settle)
         if not isinstance(data, dict):
             raise UnexpectedResponseError(endpoint=f"GET {LEADER}/config")
         return data
@@ -643,7 +596,8 @@ class LeaderClient:
         return self._list("/orders/current")
 
     def get_order_history(self, page: int = 1, size: int = 10) -> Page:
-        return Page.from_data(self._get("/orders/history", {"page": page, "size": size}))
+        data = self._get("/orders/history", {"page": page, "size": size})
+        return Page.from_data(data, f"GET {LEADER}/orders/history")
 
     def iter_order_history(self, size: int = 100) -> Iterator[dict]:
         return self._iter(self.get_order_history, size)
@@ -655,7 +609,7 @@ class LeaderClient:
         return self._list("/profit-sharings/history")
 
     def get_followers(self, page: int = 1, size: int = 10) -> Page:
-        return Page.from_data(self._get("/followers", {"page": page, "size": size}))
+        return Page.from_data(self._get("/followers", {"page": page, "size": size}), f"GET {LEADER}/followers")
 
     def iter_followers(self, size: int = 100) -> Iterator[dict]:
         return self._iter(self.get_followers, size)

@@ -1,23 +1,68 @@
 """Typed exchange errors: one class per documented code, each saying what to do.
 
 `str(err)` is one line, "<what happened> (<code>): <what to do>", written for the
-person at the terminal. Nothing here ever holds an API key, secret, signature, URL
-query string or request object: `endpoint` is "METHOD /path" only.
+person at the terminal; `err.detail` is the same without the "(<code>)" label, for
+callers that show the code themselves. Nothing here ever holds an API key, secret,
+signature, URL query string or request object: `endpoint` is "METHOD /path" only.
+
+    LeaderctlError
+    ├── ExchangeError                 the exchange (or the way to it) refused or failed
+    │   ├── <one class per documented code>   UnknownError (-1000) ... FollowerHasPositionError
+    │   ├── EndpointNotFoundError     HTTP 404: the exchange does not offer this endpoint
+    │   ├── BannedError               HTTP 418 or "-1003 IP banned": stop everything
+    │   ├── FirewallError             HTTP 403
+    │   ├── ServerError               a read kept getting HTTP 5XX
+    │   ├── TransportError            no answer (connection, timeout) after every retry
+    │   │   └── TLSVerificationError  the certificate did not verify: never retried
+    │   ├── OutcomeUnknownError       a write may or may not have been applied: read back
+    │   ├── UnexpectedResponseError   an answer that is not the documented wrapper
+    │   │   └── ResponseTooLargeError a body over the limit (after decompression)
+    │   └── InsecureEndpointError     plain http:// to a host that is not loopback
+    ├── InterruptedRequest            Connection.interrupt()/abort(): not sent
+    ├── ConnectionClosedError         the connection was closed (also a RuntimeError)
+    └── UsageError
+        └── ProxySettingError         a proxy variable leaderctl cannot use
 """
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
-from reconciler.errors import LeaderctlError
+from reconciler.errors import LeaderctlError, UsageError
 
 _MAX_SERVER_MSG = 200
 _OWN_CODE: Any = ...  # "use the class's documented code"
+MAX_BAN_SECONDS = 3 * 24 * 3600  # the exchange bans for 2 minutes up to 3 days
+
+
+def escape_controls(text: str) -> str:
+    """Control and format characters (ESC, BEL, bidi overrides...) as visible escapes."""
+    return "".join(_visible(c) for c in text)
+
+
+def _visible(char: str) -> str:
+    if unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+        return char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def _one_line(text: object) -> str:
-    """The exchange's own message, squeezed to one short line."""
-    line = " ".join(str(text).split())
+    """The exchange's own message: one short line, no terminal control characters."""
+    line = escape_controls(" ".join(str(text).split()))
     return line if len(line) <= _MAX_SERVER_MSG else line[: _MAX_SERVER_MSG - 3] + "..."
+
+
+def duration(seconds: float) -> str:
+    """"45 s", "12 min", "3 h", "2 days": a wait a person can read."""
+    seconds = max(0.0, min(float(seconds), MAX_BAN_SECONDS))
+    if seconds < 600:
+        return f"{seconds:.0f} s"
+    if seconds < 3 * 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"
 
 
 class ExchangeError(LeaderctlError):
@@ -55,6 +100,19 @@ class ExchangeError(LeaderctlError):
         self.endpoint = endpoint
         self.server_msg = _one_line(server_msg) if server_msg else None
         super().__init__(self._render())
+
+    @property
+    def detail(self) -> str:
+        """The message without the code label: for callers that print the code themselves."""
+        said = f' ("{self.server_msg}")' if self.show_server_msg and self.server_msg else ""
+        return f"{self.meaning}{said}: {self.advice}"
+
+    def copy(self) -> ExchangeError:
+        """A fresh instance of the same error (each thread raises its own)."""
+        new = type(self).__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.args = self.args
+        return new
 
     @property
     def label(self) -> str:
@@ -114,6 +172,25 @@ class UnauthorizedError(ExchangeError):
 
 
 @_documented
+class UnexpectedBackendResponseError(ExchangeError):
+    """-1006 UNEXPECTED_RESP: the exchange's own message bus answered oddly; status unknown."""
+
+    code = -1006
+    meaning = "the exchange got an unexpected answer from its own backend, so the execution status is unknown"
+    advice = "reads were retried; a write may or may not have been applied, so read the state back"
+
+
+@_documented
+class BackendTimeoutError(ExchangeError):
+    """-1007 TIMEOUT: the exchange's backend did not answer in time; status unknown."""
+
+    code = -1007
+    meaning = "the exchange timed out waiting for its own backend, so the execution status is unknown"
+    advice = "reads were retried; a write may or may not have been applied, so read the state back"
+    show_server_msg = False
+
+
+@_documented
 class RateLimitedError(ExchangeError):
     """HTTP 429 or code -1003: the IP broke the weight limit; more requests risk a ban."""
 
@@ -126,7 +203,7 @@ class RateLimitedError(ExchangeError):
         self.retry_after = retry_after
         if retry_after is not None and "advice" not in kwargs:
             kwargs["advice"] = (
-                f"wait {retry_after:.0f} s before sending anything, then run again with a lower --parallelism"
+                f"wait {duration(retry_after)} before sending anything, then run again with a lower --parallelism"
             )
         super().__init__(code, **kwargs)
 
@@ -294,18 +371,32 @@ class FollowerHasPositionError(ExchangeError):
 # --- HTTP and transport level -----------------------------------------------------
 
 
+class EndpointNotFoundError(ExchangeError):
+    """HTTP 404: this exchange (or the URL in --endpoint) does not offer the endpoint."""
+
+    advice = "check that --endpoint is the Toobit API base URL (https://api.toobit.com) and that the API offers it"
+    show_server_msg = False  # "Not Found" / "unknown": the status says it
+
+    def __init__(self, *, endpoint: str | None = None, **kwargs):
+        kwargs.setdefault("meaning", f"this exchange does not offer {endpoint or 'this endpoint'}")
+        kwargs.setdefault("http_status", 404)
+        super().__init__(None, endpoint=endpoint, **kwargs)
+
+
 class BannedError(ExchangeError):
-    """HTTP 418: the exchange banned this IP; nothing more may be sent."""
+    """HTTP 418, or -1003 saying the IP is banned: nothing more may be sent."""
 
     meaning = "this IP is banned by the exchange for breaking its rate limit"
     show_server_msg = False
 
-    def __init__(self, *, retry_after: float | None = None, **kwargs):
+    def __init__(self, code: int | None = None, *, retry_after: float | None = None, **kwargs):
+        if retry_after is not None:
+            retry_after = max(0.0, min(float(retry_after), MAX_BAN_SECONDS))
         self.retry_after = retry_after
-        wait = f"{retry_after:.0f} s" if retry_after is not None else "the ban time (2 minutes up to 3 days)"
+        wait = duration(retry_after) if retry_after is not None else "the ban time (2 minutes up to 3 days)"
         kwargs.setdefault("advice", f"stop everything and wait {wait} before sending any request from this IP")
-        kwargs.setdefault("http_status", 418)
-        super().__init__(None, **kwargs)
+        kwargs.setdefault("http_status", 418 if code is None else None)
+        super().__init__(code, **kwargs)
 
 
 class FirewallError(ExchangeError):
@@ -340,6 +431,23 @@ class TransportError(ExchangeError):
     show_server_msg = False
 
 
+class TLSVerificationError(TransportError):
+    """The exchange's certificate did not verify: a network problem or an attack, never retried."""
+
+    meaning = "TLS certificate verification failed"
+    advice = (
+        "check the endpoint's host name, the system clock and any intercepting proxy; "
+        "SSL_CERT_FILE can name a CA bundle (verification is never turned off)"
+    )
+
+    def __init__(self, *, host: str = "", reason: str = "", **kwargs):
+        self.host = host
+        reason = escape_controls(" ".join(str(reason).split()))[:200]
+        kwargs.setdefault("meaning", f"TLS certificate verification failed for {host}: {reason or 'not trusted'}")
+        kwargs.setdefault("kind", "TLS")
+        super().__init__(None, **kwargs)
+
+
 class OutcomeUnknownError(ExchangeError):
     """A write was sent and then answered by 5XX, a timeout or a broken connection."""
 
@@ -356,6 +464,13 @@ class UnexpectedResponseError(ExchangeError):
     show_server_msg = False
 
 
+class ResponseTooLargeError(UnexpectedResponseError):
+    """A body over the size limit (counted after decompression): refused unread."""
+
+    meaning = "the exchange's answer was too large to read"
+    advice = "check that the endpoint URL points at the Toobit API; leaderctl reads at most 16 MiB per answer"
+
+
 class InsecureEndpointError(ExchangeError):
     """Signed requests over plain http would expose keys and signatures on the wire."""
 
@@ -364,12 +479,38 @@ class InsecureEndpointError(ExchangeError):
     show_server_msg = False
 
 
+class InterruptedRequest(LeaderctlError):
+    """Connection.interrupt()/abort() was called: this request was not sent (or, a read, cancelled).
+
+    Never raised for a write that may have reached the exchange: such a write is
+    left to finish (response or timeout) and reports its own outcome.
+    """
+
+    def __init__(self, endpoint: str | None = None):
+        self.endpoint = endpoint
+        what = f"{endpoint} was not sent" if endpoint else "no request was sent"
+        super().__init__(f"interrupted: {what}")
+
+
+class ConnectionClosedError(LeaderctlError, RuntimeError):
+    """The exchange connection was closed; a programming error if it happens mid-run."""
+
+    def __init__(self) -> None:
+        super().__init__("the exchange connection is closed")
+
+
+class ProxySettingError(UsageError):
+    """A proxy environment variable leaderctl cannot use (named, never echoed: it may hold a password)."""
+
+
 __all__ = [
     "ERRORS",
     "error_for_code",
     "ExchangeError",
     "UnknownError",
     "InternalError",
+    "UnexpectedBackendResponseError",
+    "BackendTimeoutError",
     "UnauthorizedError",
     "RateLimitedError",
     "TimestampError",
@@ -392,11 +533,17 @@ __all__ = [
     "InviteCodeInvalidError",
     "FollowerNotFoundError",
     "FollowerHasPositionError",
+    "EndpointNotFoundError",
     "BannedError",
     "FirewallError",
     "ServerError",
     "TransportError",
+    "TLSVerificationError",
     "OutcomeUnknownError",
     "UnexpectedResponseError",
+    "ResponseTooLargeError",
     "InsecureEndpointError",
+    "InterruptedRequest",
+    "ConnectionClosedError",
+    "ProxySettingError",
 ]

@@ -56,12 +56,18 @@ class WeightLimiter:
             self._check_halt()
             return self._admit(weight) if self._delay(weight, self._clock()) == 0 else None
 
-    def acquire(self, weight: int = 1) -> Ticket:
-        """Block until `weight` fits in the window and no pause is on, then admit."""
+    def acquire(self, weight: int = 1, check: Callable[[], None] | None = None) -> Ticket:
+        """Block until `weight` fits in the window and no pause is on, then admit.
+
+        `check` runs before admission and whenever the wait is woken (wake()); it
+        raises to give up, e.g. after an interrupt. It must not use this limiter.
+        """
         self._check_weight(weight)
         with self._cond:
             while True:
                 self._check_halt()
+                if check is not None:
+                    check()
                 now = self._clock()
                 delay = self._delay(weight, now)
                 if delay == 0:
@@ -77,9 +83,9 @@ class WeightLimiter:
             self._cond.notify_all()
 
     @contextmanager
-    def slot(self, weight: int = 1) -> Iterator[Ticket]:
+    def slot(self, weight: int = 1, check: Callable[[], None] | None = None) -> Iterator[Ticket]:
         """Hold `weight` for the duration of one request."""
-        ticket = self.acquire(weight)
+        ticket = self.acquire(weight, check)
         try:
             yield ticket
         finally:
@@ -97,6 +103,11 @@ class WeightLimiter:
         """Seconds left of the current pause (0 when not paused)."""
         with self._cond:
             return max(0.0, self._paused_until - self._clock())
+
+    def wake(self) -> None:
+        """Wake every waiting acquire so that it runs its `check` again now."""
+        with self._cond:
+            self._cond.notify_all()
 
     def halt(self, error: Callable[[], BaseException]) -> None:
         """Stop for good: every waiting and later acquire raises `error()` (a ban, a close)."""

@@ -12,10 +12,12 @@ import pytest
 
 from reconciler.exchange import (
     ERRORS,
+    RetryPolicy,
     ApiKeyFormatError,
     ApiKeyRejectedError,
     BannedError,
     Connection,
+    ConnectionSettings,
     CooldownWindowError,
     FollowerHasPositionError,
     FollowerNotFoundError,
@@ -48,9 +50,12 @@ def acct(sandbox):
     return sandbox.ensure_account("desk-btc")
 
 
+FAST_RETRY = RetryPolicy(backoff=0.01)
+
+
 @pytest.fixture
 def conn(sandbox):
-    with Connection(sandbox.url, backoff=0.01, timeout=5) as c:
+    with Connection(sandbox.url, retry=FAST_RETRY, timeout=5) as c:
         yield c
 
 
@@ -208,7 +213,7 @@ def test_unknown_and_malformed_keys(conn, acct):
         conn.leader("short-key", acct.api_secret).get_config()
 
 
-@pytest.mark.parametrize("code", sorted(c for c in ERRORS if c not in (-1000, -1001, -1003, -1021)))
+@pytest.mark.parametrize("code", sorted(c for c in ERRORS if c not in (-1000, -1001, -1003, -1006, -1007, -1021)))
 def test_every_documented_code_surfaces_typed(sandbox, client, code):
     sandbox.inject(Fault(method="GET", path_prefix=CONFIG, kind="error_code", code=code))
     with pytest.raises(ERRORS[code]) as info:
@@ -217,7 +222,7 @@ def test_every_documented_code_surfaces_typed(sandbox, client, code):
     assert len(sandbox.requests) == 1
 
 
-@pytest.mark.parametrize("code", [-1000, -1001])
+@pytest.mark.parametrize("code", [-1000, -1001, -1006, -1007])
 def test_unknown_and_internal_errors_retry_reads_but_not_writes(sandbox, client, code):
     sandbox.inject(Fault(method="GET", path_prefix=CONFIG, kind="error_code", code=code, times=2))
     config = client.get_config()
@@ -264,7 +269,7 @@ def test_5xx_on_get_is_retried(sandbox, client):
 
 
 def test_timeouts(sandbox, acct):
-    with Connection(sandbox.url, timeout=0.3, backoff=0.01) as conn:
+    with Connection(sandbox.url, timeout=0.3, retry=FAST_RETRY) as conn:
         client = conn.leader(acct.api_key, acct.api_secret)
         sandbox.inject(Fault(method="GET", path_prefix=CONFIG, kind="timeout", delay=0.6))
         config = client.get_config()  # the first attempt timed out, the retry did not
@@ -320,12 +325,11 @@ def test_418_stops_everything(tmp_path):
 
 @pytest.mark.parametrize("skew", ["client", "server"])
 def test_clock_skew_is_corrected_once(sandbox, acct, skew):
-    with Connection(sandbox.url) as conn:
-        if skew == "client":
-            real = conn._wall_ms
-            conn._wall_ms = lambda: real() - 20_000
-        else:
-            sandbox.set_clock_offset(20_000)
+    behind = (lambda: time.time_ns() // 1_000_000 - 20_000) if skew == "client" else None
+    settings = ConnectionSettings(wall_ms=behind) if behind else ConnectionSettings()
+    if skew == "server":
+        sandbox.set_clock_offset(20_000)
+    with Connection(sandbox.url, settings=settings) as conn:
         client = conn.leader(acct.api_key, acct.api_secret)
         client.put_config(body_of(client.get_config(), profitRate=Decimal("0.12")))
         codes = [(r.path, r.code) for r in sandbox.requests]
@@ -391,7 +395,7 @@ def test_iter_order_history_returns_every_order(sandbox, client):
 def test_no_secret_in_any_output(sandbox, acct, caplog, capsys):
     caplog.set_level(logging.DEBUG)
     errors: list[BaseException] = []
-    with Connection(sandbox.url, verbose=True, backoff=0.01) as conn:
+    with Connection(sandbox.url, verbose=True, retry=FAST_RETRY) as conn:
         client = conn.leader(acct.api_key, acct.api_secret)
         sandbox.inject(Fault(method="GET", path_prefix=CONFIG, kind="5xx_before"))
         client.get_config()
@@ -409,7 +413,7 @@ def test_no_secret_in_any_output(sandbox, acct, caplog, capsys):
             f"{r.name} {r.getMessage()}" for r in caplog.records if not r.name.startswith("reconciler.sandbox")
         )
         out = capsys.readouterr()
-        assert "GET /api/v2/copy-trading/leader/config -> HTTP 503" in text
+        assert "GET /api/v2/copy-trading/leader/config -> HTTP 503, code -1001, weight 1, attempt 1, " in text
         assert len(errors) == 3
         secrets = [*secrets_of(acct), INVITE_CODE]
         for blob in (text, out.out, out.err, repr(conn), repr(client), *(full_text(e) for e in errors)):

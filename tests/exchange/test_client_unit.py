@@ -19,6 +19,7 @@ from reconciler.exchange import (
     BannedError,
     Connection,
     ExchangeError,
+    RetryPolicy,
     FirewallError,
     InsecureEndpointError,
     NotLeaderError,
@@ -75,8 +76,8 @@ class Exchange:
         return [r for r in self.requests if r.url.path != "/api/v1/time"]
 
 
-def connect(exchange, **kw) -> Connection:
-    kw.setdefault("backoff", 0)
+def connect(exchange, *, max_retries=3, **kw) -> Connection:
+    kw.setdefault("retry", RetryPolicy(retries=max_retries, backoff=0))
     return Connection("https://api.exchange.test", transport=httpx.MockTransport(exchange), **kw)
 
 
@@ -97,8 +98,7 @@ def full_text(err: BaseException) -> str:
 
 def test_requests_are_signed_over_the_query_exactly_as_sent():
     ex = Exchange(ok({"pages": "1", "total": "0", "list": []}))
-    conn = connect(ex)
-    conn._wall_ms = lambda: 1717200000000
+    conn = connect(ex, wall_ms=lambda: 1717200000000)
     conn.leader(KEY, SECRET).get_followers(page=2, size=50)
     request = ex.requests[0]
     assert request.method == "GET" and request.url.path == FOLLOWERS
@@ -271,7 +271,10 @@ def test_transport_failure_after_retries_hides_httpx_and_the_url():
 
 @pytest.mark.parametrize("answer", [httpx.Response(500), httpx.Response(503), httpx.Response(504),
                                     httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("dropped"),
-                                    fail(-1000, "unknown"), fail(-1001, "internal")])
+                                    fail(-1000, "unknown"), fail(-1001, "internal"),
+                                    fail(-1006, "UNEXPECTED_RESP"), fail(-1007, "TIMEOUT"),
+                                    fail(-1007, "TIMEOUT", status=400), httpx.Response(200, text="<html>"),
+                                    httpx.Response(200, json={"code": "NaN"})])
 def test_writes_are_never_retried_once_they_may_have_arrived(answer):
     ex = Exchange(answer, ok(None))
     with pytest.raises(OutcomeUnknownError) as info:
@@ -286,10 +289,10 @@ def test_writes_are_never_retried_once_they_may_have_arrived(answer):
 
 
 def test_a_4xx_answer_is_a_rejection_even_with_an_unknown_error_code():
-    ex = Exchange(fail(-1000, "unknown", status=404), ok(None))
+    ex = Exchange(fail(-1000, "unknown", status=400), ok(None))
     with pytest.raises(UnknownError) as info:
         leader(ex).put_config({"unLeadType": 0})
-    assert info.value.http_status == 404 and len(ex.requests) == 1
+    assert info.value.http_status == 400 and len(ex.requests) == 1
 
 
 def test_writes_are_retried_when_the_connection_never_opened():
@@ -300,9 +303,8 @@ def test_writes_are_retried_when_the_connection_never_opened():
 
 def test_timestamp_rejection_resyncs_the_clock_once_then_succeeds():
     ex = Exchange(fail(-1021, "Timestamp outside recvWindow"), ok(None))
-    conn = connect(ex)
-    real = conn._wall_ms
-    conn._wall_ms = lambda: real() - 20_000  # local clock 20 s behind
+    real = lambda: time.time_ns() // 1_000_000  # noqa: E731
+    conn = connect(ex, wall_ms=lambda: real() - 20_000)  # local clock 20 s behind
     ex.server_time = real()
     conn.leader(KEY, SECRET).put_config({"unLeadType": 0})
     assert [r.url.path for r in ex.requests] == [CONFIG, "/api/v1/time", CONFIG]
@@ -461,7 +463,7 @@ def test_no_secret_in_logs_at_any_verbosity(caplog, capsys):
         client.put_config({"inviteCode": INVITE})
     text = caplog.text + "".join(r.getMessage() for r in caplog.records)
     out = capsys.readouterr()
-    assert f"GET {CONFIG} -> HTTP 200 code 200" in text  # verbose says what happened...
+    assert f"GET {CONFIG} -> HTTP 200, code 200, weight 1, attempt 2" in text  # verbose says what happened...
     assert "HTTP Request" in text  # ...httpx's own line is there, without its query string
     for blob in (text, out.out, out.err, full_text(info.value), repr(client), repr(client._conn)):
         assert secret_free(blob), blob
@@ -486,3 +488,104 @@ def test_closed_connection_refuses_requests():
     conn.close()
     with pytest.raises(RuntimeError):
         client.get_config()
+
+
+@pytest.mark.parametrize("code", [-1006, -1007])
+def test_status_unknown_codes_retry_reads(code):
+    ex = Exchange(fail(code, "status unknown"), fail(code, "status unknown", status=400), ok({"a": 1}))
+    assert leader(ex).get_config() == {"a": 1}
+    assert len(ex.requests) == 3
+
+
+def test_a_1003_saying_the_ip_is_banned_stops_everything_like_418():
+    ex = Exchange(fail(-1003, "Way too many requests; IP banned until 1717200120000.", status=429), ok({}))
+    conn = connect(ex, wall_ms=lambda: 1717200000000)
+    client = conn.leader(KEY, SECRET)
+    with pytest.raises(BannedError) as info:
+        client.get_config()
+    assert conn.banned and info.value.code == -1003 and info.value.retry_after == 120
+    for call in (client.get_symbols, lambda: client.put_config({}), conn.server_time):
+        with pytest.raises(BannedError):
+            call()
+    assert len(ex.requests) == 1
+
+
+def test_a_1003_that_is_not_a_ban_waits_and_resends():
+    ex = Exchange(fail(-1003, "Too many requests", **{"Retry-After": "0"}), ok({"a": 1}))
+    conn = connect(ex)
+    assert conn.leader(KEY, SECRET).get_config() == {"a": 1} and not conn.banned
+
+
+def test_the_request_log_has_one_line_per_request_and_no_secret(caplog):
+    caplog.set_level(logging.DEBUG, logger="leaderctl.requests")
+    ex = Exchange(httpx.Response(503), ok({"a": 1}), fail(-1130, f"bad {INVITE} {KEY}"), httpx.ReadTimeout("slow"))
+    client = leader(ex, verbose=True)
+    client.get_config()
+    with pytest.raises(ExchangeError):
+        client.put_config({"inviteCode": INVITE, "profitRate": Decimal("0.1")})
+    with pytest.raises(OutcomeUnknownError):
+        client.remove_follower(42)
+    lines = [r.getMessage() for r in caplog.records if r.name == "leaderctl.requests"]
+    assert lines[0].startswith(f"GET {CONFIG} -> HTTP 503, code -, weight 1, attempt 1, ") and lines[0].endswith(" ms: retry")
+    assert lines[1].startswith(f"GET {CONFIG} -> HTTP 200, code 200, weight 1, attempt 2, ") and lines[1].endswith(": done")
+    assert lines[2].startswith(f"PUT {CONFIG} -> HTTP 200, code -1130, weight 1, attempt 1, ") and lines[2].endswith(": error")
+    assert lines[3].startswith(f"DELETE {FOLLOWERS}/42 -> no answer (ReadTimeout), code -, weight 1, attempt 1, ")
+    assert lines[3].endswith(": unknown") and len(lines) == 4
+    text = "\n".join(lines) + caplog.text
+    assert secret_free(text) and "timestamp=" not in text and "recvWindow" not in text and "?" not in text
+
+
+def test_no_request_log_unless_verbose(caplog):
+    caplog.set_level(logging.DEBUG, logger="leaderctl.requests")
+    leader(Exchange(ok({"a": 1}))).get_config()
+    assert [r for r in caplog.records if r.name == "leaderctl.requests"] == []
+
+
+def test_malformed_pages_and_lists_are_unexpected_answers():
+    for data in ({"pages": "x", "total": 1, "list": []}, {"pages": 1, "total": 1, "list": "abc"},
+                 {"pages": 1, "total": 1, "list": [1, 2]}, {"pages": 1.5, "list": []},
+                 {"pages": -1, "list": []}, [], "page"):
+        with pytest.raises(UnexpectedResponseError):
+            leader(Exchange(ok(data))).get_followers()
+    for data in ({"a": 1}, "BTC", [1], [["x"]]):
+        with pytest.raises(UnexpectedResponseError):
+            leader(Exchange(ok(data))).get_symbols()
+
+
+def test_deeply_nested_answers_are_unreadable_not_a_crash():
+    deep = b'{"code":200,"msg":"success","data":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with pytest.raises(UnexpectedResponseError):
+        leader(Exchange(httpx.Response(200, content=deep))).get_config()
+    with pytest.raises(OutcomeUnknownError):
+        leader(Exchange(httpx.Response(200, content=deep))).put_config({})
+
+
+@pytest.mark.parametrize("body", [{"serverTime": "NaN"}, {"serverTime": True}, {"serverTime": [1]}, {}, {"serverTime": -5}])
+def test_a_malformed_server_time_is_an_unexpected_answer(body):
+    conn = Connection("https://api.exchange.test", transport=httpx.MockTransport(lambda r: httpx.Response(200, json=body)))
+    with pytest.raises(UnexpectedResponseError):
+        conn.server_time()
+
+
+def test_a_server_clock_that_answers_1021_is_an_error_not_a_hang():
+    """The clock re-read after -1021 must not itself re-read the clock (it used to deadlock)."""
+    conn = Connection("https://api.exchange.test", retry=RetryPolicy(backoff=0),
+                      transport=httpx.MockTransport(lambda r: fail(-1021, "Timestamp outside recvWindow")))
+    outcome = []
+    worker = threading.Thread(target=lambda: outcome.append(pytest.raises(TimestampError, conn.leader(KEY, SECRET).get_config)))
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive() and len(outcome) == 1
+
+
+def test_importing_the_package_for_its_errors_does_not_load_httpx():
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from reconciler.exchange import ExchangeError, InterruptedRequest, ConnectionSettings, DEFAULT_ENDPOINT, classify\n"
+            "assert 'httpx' not in sys.modules, 'httpx loaded'\n"
+            "from reconciler.exchange import Connection\n"
+            "assert 'httpx' in sys.modules\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr

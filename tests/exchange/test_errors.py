@@ -19,7 +19,7 @@ from reconciler.exchange import (
 
 LEADER_CODES = [-1020, -1102, -1130, -120041, -120047, -120067, -120072, -120073, -120078,
                 -32090, -32093, -120510, -120511, -120512, -32045, -120055, -1000]
-COMMON_CODES = [-1001, -1002, -1003, -1021, -1022, -2014, -2015]
+COMMON_CODES = [-1001, -1002, -1003, -1006, -1007, -1021, -1022, -2014, -2015]
 
 
 @pytest.mark.parametrize("code", LEADER_CODES + COMMON_CODES)
@@ -93,3 +93,34 @@ def test_transport_level_errors():
 def test_long_exchange_messages_are_cut():
     err = ExchangeError(1, server_msg="x" * 1000)
     assert len(str(err)) < 400
+
+
+def test_detail_is_the_message_without_the_code_label():
+    err = error_for_code(-1130, server_msg="Data sent for paramter 'type' is not valid.")
+    assert str(err).startswith("the exchange rejected a parameter value for its range, precision or format (-1130 ")
+    assert err.detail == ("the exchange rejected a parameter value for its range, precision or format "
+                          "(\"Data sent for paramter 'type' is not valid.\"): "
+                          "fix the value the exchange names, within the leader's level limits and precision")
+    assert "-1130" not in err.detail
+    shown = f"[{err.code}] {err.detail}"
+    assert shown.count("-1130") == 1
+    assert ReadOnlyKeyError().detail == "this API key is read-only: plan works, apply needs a key with write permission"
+
+
+def test_exchange_text_is_stored_with_control_characters_escaped():
+    err = ExchangeError(-5, server_msg="a\x1b[31mred\x1b[0m\x07\x9b2J\u202eevil\u200b`")
+    assert err.server_msg == "a\\x1b[31mred\\x1b[0m\\x07\\x9b2J\\u202eevil\\u200b`"
+    for text in (str(err), err.detail):
+        assert not any(ord(c) < 32 or 0x7f <= ord(c) < 0xa0 or c in "\u202e\u200b" for c in text)
+
+
+def test_status_unknown_codes_say_so():
+    for code in (-1006, -1007):
+        err = error_for_code(code)
+        assert "status is unknown" in str(err) and "read the state back" in str(err)
+
+
+def test_huge_ban_times_read_as_days():
+    assert "wait 3 days" in str(BannedError(retry_after=1e300))
+    assert "wait 2 min" not in str(BannedError(retry_after=120)) and "120 s" in str(BannedError(retry_after=120))
+    assert "wait 15 min" in str(RateLimitedError(retry_after=900))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from reconciler.exchange import BannedError, Connection
+from reconciler.exchange import BannedError, Connection, RetryPolicy
 from reconciler.exchange import ledger
 
 
@@ -40,7 +40,7 @@ def test_a_ban_stops_the_next_run_before_it_sends_anything():
         return httpx.Response(418, headers={"Retry-After": "120"})
 
     endpoint = "http://127.0.0.1:9"
-    with Connection(endpoint, transport=httpx.MockTransport(banned), ledger=True, max_retries=0) as first:
+    with Connection(endpoint, transport=httpx.MockTransport(banned), ledger=True, retry=RetryPolicy(retries=0)) as first:
         with pytest.raises(BannedError):
             first.leader("k" * 64, "s" * 64).get_config()
     assert len(sent) == 1
