@@ -26,6 +26,7 @@ FOLLOWER_HAS_POSITION = -120055
 
 class PutOutcome(StrEnum):
     NONE = "none"  # no config changes: nothing to send
+    NOT_SENT = "not_sent"  # interrupted before it was sent
     CONFIRMED = "confirmed"  # sent, and the read-back shows the desired config
     NOT_APPLIED = "not_applied"  # refused, or known not to have changed anything
     UNKNOWN = "unknown"  # sent; whether it was applied cannot be told
@@ -40,6 +41,8 @@ def outcome(put: PutOutcome, removals: dict[int, Removal]) -> LeaderOutcome:
     )
     if put in (PutOutcome.UNKNOWN, PutOutcome.DIFFERS):
         return LeaderOutcome.PARTIAL
+    if put is PutOutcome.NOT_SENT:
+        return LeaderOutcome.PARTIAL if wrote else LeaderOutcome.NOT_STARTED
     unsettled = states & {Removal.PENDING, Removal.FAILED, Removal.UNKNOWN, Removal.NOT_STARTED}
     if put is PutOutcome.NOT_APPLIED or unsettled:
         if wrote:
@@ -90,13 +93,17 @@ class Applier:
 
     def _put_and_confirm(self, lp: LeaderPlan, reading: Reading, res: LeaderResult) -> PutOutcome:
         """PUT the body, settle an unknown outcome by reading back, confirm the result."""
-        from reconciler.exchange import OutcomeUnknownError
+        from reconciler.exchange import InterruptedRequest, OutcomeUnknownError
 
         for attempt in range(1, self.max_put_attempts + 1):
             try:
                 with self._writing(lp.name, "PUT config"):
                     res.put_sent = True
                     reading.client.put_config(lp.body)
+            except InterruptedRequest:  # stopped before it left: nothing sent this time
+                res.put_sent = attempt > 1
+                res.messages.append("config not sent: interrupted")
+                return PutOutcome.NOT_SENT if attempt == 1 else PutOutcome.UNKNOWN
             except OutcomeUnknownError as e:
                 settled = self._settle(lp, reading, res, e.label, last=attempt == self.max_put_attempts)
                 if settled is not None:
@@ -141,7 +148,7 @@ class Applier:
     def _read_back(self, reading: Reading, res: LeaderResult, what: str):
         """GET config after a write; None (outcome unknown) when it cannot be read or trusted."""
         try:
-            return refresh_config(reading.live, reading.client.get_config())
+            return refresh_config(reading.live, reading.client.get_config(settle=True))
         except LeaderctlError as e:
             res.messages.append(f"outcome unknown: {what}, but reading the config back failed: {e}; run plan to see the current state")
             return None
@@ -149,13 +156,18 @@ class Applier:
     # -- followers ----------------------------------------------------------------------------
 
     def _remove(self, reading: Reading, user_id: int, res: LeaderResult) -> Removal:
-        from reconciler.exchange import ExchangeError, OutcomeUnknownError
+        from reconciler.exchange import ExchangeError, InterruptedRequest, OutcomeUnknownError
 
         for attempt in (1, 2):
             try:
                 with self._writing(reading.leader.name, f"DELETE follower {user_id}"):
                     reading.client.remove_follower(user_id)
                 return Removal.REMOVED
+            except InterruptedRequest:  # not sent this time
+                if attempt == 1:
+                    return Removal.NOT_STARTED
+                res.messages.append(f"follower {user_id}: outcome unknown (no answer, and not sent again: interrupted)")
+                return Removal.UNKNOWN
             except OutcomeUnknownError:
                 if attempt == 2 or self.stop.is_set():
                     res.messages.append(f"follower {user_id}: outcome unknown (the exchange answered 5XX or timed out)")

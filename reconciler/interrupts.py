@@ -20,9 +20,10 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 class Interrupts:
     """Installs SIGINT/SIGTERM handlers for one command run (main thread only)."""
 
-    def __init__(self):
+    def __init__(self, connection=None):
         self.stop = threading.Event()
         self.count = 0
+        self.connection = connection  # exchange.Connection: told to send nothing new
         self._graceful = False
         self._writes: Callable[[], tuple[list[str], bool]] = lambda: ([], False)
         self._previous: dict = {}
@@ -46,9 +47,13 @@ class Interrupts:
         self.count += 1
         name = signal.Signals(signum).name
         if not self._graceful:
+            if self.connection is not None:
+                self.connection.abort()  # reads in flight are cancelled: nothing was written
             raise KeyboardInterrupt(name)
         if self.count == 1:
             self.stop.set()
+            if self.connection is not None:
+                self.connection.interrupt()  # writes in flight settle; nothing new is sent
             _say(f"{name}: stopping: no new write will start; settling the writes in flight (again to exit at once)")
             return
         pending, sent = self._writes()

@@ -43,8 +43,9 @@ def make_plan(desired: Desired, paths, leaders, session) -> tuple[Plan, dict]:
 
 
 def plan(paths, leaders, connect: Connect) -> tuple[Desired, Plan]:
+    """Read and plan; the first Ctrl-C or SIGTERM stops it at once (KeyboardInterrupt)."""
     desired = load(paths)
-    with connect.session() as session:
+    with connect.session() as session, Interrupts(session.conn):
         the_plan, _ = make_plan(desired, paths, leaders, session)
     return desired, the_plan
 
@@ -71,7 +72,7 @@ def apply(req: ApplyRequest, connect: Connect, *, show: Callable[[Plan], None], 
     desired = load(paths)
     if not req.auto_approve and not req.interactive:
         raise UsageError("apply needs confirmation but there is no terminal: pass --auto-approve (nothing was written)")
-    with Interrupts() as interrupts, connect.session() as session:
+    with connect.session() as session, Interrupts(session.conn) as interrupts:
         the_plan, readings = make_plan(desired, paths, leaders, session)
         if saved is not None:
             planfile.check_fresh(saved, desired, the_plan)

@@ -11,7 +11,6 @@ from pathlib import Path
 from reconciler.errors import CredentialsError
 from reconciler.model import LeaderSpec
 
-DEFAULT_ENDPOINT = "https://api.toobit.com"
 SANDBOX_STATE = Path(".leaderctl/sandbox.json")
 
 
@@ -53,6 +52,8 @@ class Session:
         timeout: float | None = None,
         verbose: bool = False,
     ):
+        from reconciler.exchange import DEFAULT_ENDPOINT
+
         self.endpoint = endpoint or os.environ.get("LEADERCTL_ENDPOINT") or DEFAULT_ENDPOINT
         self.use_sandbox = sandbox
         self.sandbox_state = sandbox_state
@@ -64,7 +65,7 @@ class Session:
         self.conn = None
 
     def __enter__(self) -> "Session":
-        from reconciler.exchange import Connection
+        from reconciler.exchange import Connection, ConnectionSettings
 
         if self.use_sandbox:
             from reconciler.sandbox import Sandbox
@@ -72,14 +73,14 @@ class Session:
             self.sandbox = Sandbox(state_path=self.sandbox_state).start()
             self.endpoint = self.sandbox.url
         try:
-            self.conn = Connection(
-                self.endpoint,
-                weight_per_minute=self.weight_per_minute,
+            settings = ConnectionSettings(
                 timeout=self.timeout,
-                verbose=self.verbose,
+                weight_per_minute=self.weight_per_minute,
                 max_connections=max(16, self.parallelism * 4),
+                verbose=self.verbose,
                 ledger=None,  # remote exchanges: share the minute's budget (and a ban) with the runs just before
             )
+            self.conn = Connection(self.endpoint, settings=settings)
         except BaseException:
             self.__exit__()
             raise

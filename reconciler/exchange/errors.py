@@ -28,6 +28,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from reconciler.spec import INVITE_CODE
 from reconciler.errors import LeaderctlError, UsageError
 
 _MAX_SERVER_MSG = 200
@@ -348,7 +349,7 @@ class InviteCodeSensitiveError(ExchangeError):
 class InviteCodeInvalidError(ExchangeError):
     code = -120512
     meaning = "the invite code format is invalid"
-    advice = "use 6 to 10 characters and no Chinese characters"
+    advice = f"use {INVITE_CODE.rule_text()}"
     show_server_msg = False
 
 
@@ -388,6 +389,7 @@ class BannedError(ExchangeError):
 
     meaning = "this IP is banned by the exchange for breaking its rate limit"
     show_server_msg = False
+    stops_run = True
 
     def __init__(self, code: int | None = None, *, retry_after: float | None = None, **kwargs):
         if retry_after is not None:
@@ -485,6 +487,8 @@ class InterruptedRequest(LeaderctlError):
     Never raised for a write that may have reached the exchange: such a write is
     left to finish (response or timeout) and reports its own outcome.
     """
+
+    stops_run = True
 
     def __init__(self, endpoint: str | None = None):
         self.endpoint = endpoint

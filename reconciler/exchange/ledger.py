@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
+
+from reconciler.atomic import atomic_write
 
 FILE = "weight.json"
 
@@ -89,9 +90,6 @@ def add(host: str, window: float, ends: list[float], paused_until: float | None 
                 if value is not None:
                     entry[key] = max(value, entry.get(key, 0))
             data = _prune(data, time.time(), window)
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".weight.", suffix=".tmp")
-            with os.fdopen(fd, "w") as fh:
-                json.dump(data, fh)
-            os.replace(tmp, path)
+            atomic_write(path, json.dumps(data))
     except OSError:
         pass
