@@ -1,21 +1,18 @@
 """The command line: parse options, call the core (`operations`), render, exit.
 
-Every error is rendered once, in `boundary`. Heavy modules (httpx, jsonschema)
-are imported only by the code that uses them, so `--help` and `validate` start fast.
+Every error is rendered once, in `boundary`. The core (YAML, the schema, the
+model) is imported by the commands that run it, and httpx only by the exchange
+client, so `--help` starts in the time of click alone.
 """
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from functools import wraps
 
 import click
 
-from reconciler import gitops, operations
 from reconciler.errors import ConfigError, LeaderctlError, UsageError
-from reconciler.model import LeaderStatus
-from reconciler.render import render_plan, render_result
 
 FORMATS = click.Choice(["text", "json", "markdown"])
 
@@ -38,6 +35,8 @@ def boundary(report: str | None = None):
                 return fn(*args, **kwargs)
             except LeaderctlError as e:
                 if report:
+                    from reconciler import gitops
+
                     gitops.report_failure(report, e)
                 _fail(str(e) if isinstance(e, ConfigError) else f"Error: {e}", e.exit_code)
             except KeyboardInterrupt as e:
@@ -106,7 +105,9 @@ def _merged(**local) -> dict:
     verbose = bool(out.get("verbose")) or os.environ.get("LEADERCTL_LOG", "").lower() == "debug"
     if verbose:
         _log_requests()
-    out["connect"] = operations.Connect(
+    from reconciler.operations import Connect
+
+    out["connect"] = Connect(
         endpoint=out.get("endpoint"), sandbox=bool(out.get("sandbox")), parallelism=out["parallelism"],
         timeout=out.get("timeout"), verbose=verbose,
     )
@@ -115,6 +116,8 @@ def _merged(**local) -> dict:
 
 def _log_requests() -> None:
     """-v: the client's request log (method, path, status, code, weight, timing; no secrets) on stderr."""
+    import logging
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("leaderctl: %(message)s"))
     for name in ("leaderctl", "reconciler.exchange"):
@@ -137,6 +140,8 @@ def _warn(desired) -> None:
 @boundary()
 def validate(paths):
     """Check config files offline against the schema and the exchange's rules."""
+    from reconciler import operations
+
     desired = operations.load(paths)
     _warn(desired)
     n, f = len(desired.leaders), len(desired.files)
@@ -162,6 +167,9 @@ def schema():
 @boundary(report="plan")
 def plan(paths, fmt, out, detailed_exitcode, explain, **opts):
     """Read the live state and show what apply would change."""
+    from reconciler import gitops, operations
+    from reconciler.render import render_plan
+
     o = _merged(fmt=fmt, **opts)
     desired, the_plan = operations.plan(paths, o["leaders"], o["connect"])
     _warn(desired)
@@ -184,7 +192,9 @@ def plan(paths, fmt, out, detailed_exitcode, explain, **opts):
 @boundary(report="apply")
 def apply(paths, plan_file, fmt, auto_approve, force, **opts):
     """Plan, ask, then write: one PUT per leader with changes, then follower removals."""
+    from reconciler import gitops, operations
     from reconciler.model import CONVERGED, Plan
+    from reconciler.render import render_plan, render_result
 
     o = _merged(fmt=fmt, **opts)
     request = operations.ApplyRequest(
@@ -220,6 +230,10 @@ def drift(paths, fmt, webhook, prometheus, **opts):
     An error or a blocked leader makes it 1 even when others drifted (as `plan`
     does); the webhook and the metrics still name every drifted leader.
     """
+    from reconciler import gitops, operations
+    from reconciler.model import LeaderStatus
+    from reconciler.render import render_plan
+
     o = _merged(fmt=fmt, **opts)
     try:
         desired, the_plan = operations.plan(paths, o["leaders"], o["connect"])
@@ -263,6 +277,7 @@ def import_(names, output, config_path, profiles, endpoint, sandbox):
 
 def _leaders_for(names, config_path):
     """The leaders from the config (for their credential names), or defaults for bare names."""
+    from reconciler import operations
     from reconciler.importer import bare_spec
     from reconciler.runner import select
 
@@ -310,6 +325,7 @@ def sandbox(port, state, config_path, latency):
     import time
     from pathlib import Path
 
+    from reconciler import operations
     from reconciler.importer import bare_spec
     from reconciler.sandbox import Sandbox
 
