@@ -25,6 +25,7 @@ from reconciler.profiles import Kind, Layer, Merged, resolve
 from reconciler.spec import RULE
 
 SUFFIXES = (".yaml", ".yml")
+LEADER = "#/$defs/leader"  # the schema of one complete (merged) leader
 
 
 def expand(paths: list[str | Path]) -> tuple[list[Path], list[ConfigIssue]]:
@@ -77,14 +78,15 @@ def default_env(name: str, what: str) -> str:
 def load_desired(paths: list[str | Path]) -> Desired:
     """Read, merge and check every config file; raise ConfigError with every issue found."""
     files, issues = expand(paths)
+    loaded = [yamlload.load(f) for f in files]
+    fast = sum(_entries(doc) for doc, _ in loaded) >= schema.FAST_FROM
     docs = []
-    for f in files:
-        doc, found = yamlload.load(f)
+    for doc, found in loaded:
         if doc.data is not None or not found:
             # The file parsed (maybe with a duplicate key or a bad number): check the
             # rest of it too, but say nothing more where the loader already reported.
             reported = {(i.line, i.col) for i in found}
-            found = found + [i for i in _check_document(doc) if (i.line, i.col) not in reported]
+            found = found + [i for i in _check_document(doc, fast) if (i.line, i.col) not in reported]
         issues.extend(found)
         docs.append(doc)
     leaders, profiles, found = _layers(docs)
@@ -92,7 +94,7 @@ def load_desired(paths: list[str | Path]) -> Desired:
     resolution = resolve(leaders, profiles)
     issues += [p.layer.doc.issue(p.path, p.message) for p in resolution.problems]
     for merged in resolution.merged.values():
-        issues += check_leader(merged)
+        issues += check_leader(merged, fast=fast)
     issues += _check_credentials(resolution.merged)
     if not leaders and not issues and files:
         issues.append(ConfigIssue(str(files[0]), 1, 1, "", "no leaders in the config: define at least one under `leaders:`"))
@@ -109,10 +111,15 @@ def _where(layer: Layer, path) -> Location:
     return Location(layer.doc.file, line, col, layer.origin)
 
 
-def _check_document(doc: yamlload.Document) -> list[ConfigIssue]:
+def _entries(doc: yamlload.Document) -> int:
+    data = doc.data if isinstance(doc.data, dict) else {}
+    return sum(len(data[k]) for k in ("leaders", "profiles") if isinstance(data.get(k), dict))
+
+
+def _check_document(doc: yamlload.Document, fast: bool) -> list[ConfigIssue]:
     if not isinstance(doc.data, dict):
         return [doc.issue((), f"expected a mapping with `version: 1` and `leaders:` at the top, got {schema.yaml_type(doc.data)}")]
-    return schema.check(doc)
+    return schema.check(doc, fast=fast)
 
 
 def _layers(docs) -> tuple[list[Layer], dict[str, Layer], list[ConfigIssue]]:
@@ -155,7 +162,7 @@ def _location(merged: Merged, rel: tuple, *, at_key: bool = False) -> Location:
     return Location(layer.doc.file, line, col, layer.origin)
 
 
-def check_leader(merged: Merged) -> list[ConfigIssue]:
+def check_leader(merged: Merged, *, fast: bool = False) -> list[ConfigIssue]:
     """The full leader schema and the rules, on the merged leader.
 
     A leader that neither extends nor ignores was already checked against the full
@@ -164,9 +171,9 @@ def check_leader(merged: Merged) -> list[ConfigIssue]:
     issues = []
     ignored = _ignored(merged.data)
     extended = len(merged.layers) > 1
-    if not extended and not ignored:
+    if not extended and not ignored or fast and schema.surely_valid(merged.data, LEADER):
         return _rules(merged)
-    for error in schema.errors(merged.data, "#/$defs/leader"):
+    for error in schema.errors(merged.data, LEADER):
         for rel, message, at_key in schema.translate(error):
             if message.startswith("missing required key"):
                 key = message.split("'")[1]
@@ -301,25 +308,21 @@ def build(merged: Merged) -> LeaderSpec:
         follower_removals=tuple((data.get("followers") or {}).get("remove") or ()),
         invite_code_env=_get(data, ("settings", "invite", "code_env")),
         location=_where(merged.leader, merged.leader.base),
-        locations=_locations(merged),
+        locate=_locator(merged),
         ignored=_ignored(data),
         profiles=tuple(merged.profiles),
     )
 
 
-def _locations(merged: Merged) -> dict[str, Location]:
-    """Leader-relative dotted path -> where its value was written (profile or leader)."""
-    out: dict[str, Location] = {}
+def _locator(merged: Merged):
+    """Leader-relative dotted path -> where it (or its closest written parent) was written."""
 
-    def walk(node, rel: tuple):
-        if rel:
-            layer, path = merged.source(rel)
-            line, col = layer.doc.value_at(path)
-            out[yamlload.dotted(rel)] = Location(layer.doc.file, line, col, layer.origin)
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, rel + (key,))
+    def locate(path: str) -> Location | None:
+        rel = tuple(path.split("."))
+        layer, written = merged.source(rel)
+        if written == layer.base:
+            return None
+        line, col = layer.doc.value_at(written)
+        return Location(layer.doc.file, line, col, layer.origin)
 
-    walk(merged.data, ())
-    return out
-
+    return locate

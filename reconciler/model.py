@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, make_dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Callable
 
 from reconciler import spec
 from reconciler.errors import UnsafePlan
@@ -59,18 +60,16 @@ class LeaderSpec:
     follower_removals: tuple[int, ...] = ()
     invite_code_env: str | None = None
     location: Location | None = None
-    # leader-relative dotted path (e.g. "settings.profit_sharing.rate") -> where it was written
-    locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
+    # leader-relative dotted path (e.g. "settings.profit_sharing.rate") -> where it, or its
+    # closest written parent, was written (profile or leader); looked up only when asked
+    locate: Callable[[str], Location | None] | None = field(default=None, compare=False, repr=False)
     ignored: tuple[str, ...] = ()  # paths left as they are on the exchange (`ignore:`)
     profiles: tuple[str, ...] = ()  # the profiles merged into it, in order
 
     def where(self, path: str) -> Location | None:
         """The closest written location of `path` (falls back to parents, then the leader)."""
-        while path:
-            if path in self.locations:
-                return self.locations[path]
-            path = path.rpartition(".")[0]
-        return self.location
+        found = self.locate(path) if self.locate is not None and path else None
+        return found or self.location
 
     def ignores(self, path: str) -> bool:
         return any(path == p or path.startswith(p + ".") for p in self.ignored)

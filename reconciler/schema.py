@@ -278,6 +278,30 @@ def errors(data, ref: str | None = None):
     return _validator(ref).iter_errors(data)
 
 
+# Large configs: fastjsonschema compiles the same schema to Python code (about 12x faster
+# to run, 0.15 s to compile), and answers "valid" for the documents that are. It only
+# ever saves work: whatever it does not call valid (an error, or a value it cannot
+# judge, such as a YAML-number Decimal) goes to jsonschema, which says what is wrong.
+FAST_FROM = 100  # leaders and profiles in a run; below this, compiling costs more than it saves
+
+
+@cache
+def _fast(ref: str | None):
+    import fastjsonschema
+
+    root = {k: v for k, v in generate().items() if k != "$schema"}  # draft-07 keywords suffice
+    return fastjsonschema.compile(root if ref is None else {"$defs": root["$defs"], "$ref": ref})
+
+
+def surely_valid(data, ref: str | None = None) -> bool:
+    """True only when the compiled checker accepts `data` (False says nothing)."""
+    try:
+        _fast(ref)(data)
+    except Exception:  # noqa: BLE001 - invalid, or not judged: jsonschema decides
+        return False
+    return True
+
+
 # --- translating errors into the user's words -------------------------------------------------
 
 _TYPE_WORDS = {
@@ -410,6 +434,8 @@ def _first_duplicate(items):
     return None
 
 
-def check(doc) -> list[ConfigIssue]:
-    """Every schema violation in one document, each located in it."""
+def check(doc, *, fast: bool = False) -> list[ConfigIssue]:
+    """Every schema violation in one document, each located in it (`fast`: large runs)."""
+    if fast and surely_valid(doc.data):
+        return []
     return [doc.issue(path, message, at_key=at_key) for error in errors(doc.data) for path, message, at_key in translate(error)]
