@@ -25,7 +25,7 @@ from reconciler.profiles import Kind, Layer, Merged, resolve
 from reconciler.spec import RULE
 
 SUFFIXES = (".yaml", ".yml")
-LEADER = "#/$defs/leader"  # the schema of one complete (merged) leader
+LEADER = schema.LEADER  # the schema of one complete (merged) leader
 
 
 def expand(paths: list[str | Path]) -> tuple[list[Path], list[ConfigIssue]]:

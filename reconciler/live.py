@@ -102,16 +102,24 @@ def from_orders(data) -> tuple[LeadOrder, ...]:
 
 def live_from_api(config: dict, symbols=None, orders=None) -> Live:
     """The Live model from raw `data` (symbols/orders None: not read)."""
-    settings = settings_from_config(config)
     enabled = config_symbols(config)
-    available = None
-    if symbols is not None:
-        available, lead = from_symbols(symbols)
-        if enabled is None:  # fall back to the symbols endpoint's isLead flags
-            enabled = lead
-    if enabled is None:
+    return with_reads(Live(settings_from_config(config), enabled or ()), enabled is None, symbols, orders)
+
+
+def with_reads(live: Live, symbols_missing: bool, symbols=None, orders=None) -> Live:
+    """`live` with what GET symbols and GET orders/current answered (None: not read).
+
+    `symbols_missing`: the config answer did not list the enabled pairs, so the
+    symbols' isLead flags do."""
+    if symbols_missing and symbols is None:
         raise MalformedAnswer("/config", f"{SYMBOLS_FIELD} is missing (and the symbols were not read)")
-    return Live(settings, enabled, available, None if orders is None else from_orders(orders))
+    available, enabled = (live.available, live.symbols) if symbols is None else from_symbols(symbols)
+    return replace(
+        live,
+        symbols=enabled if symbols_missing else live.symbols,
+        available=available,
+        lead_orders=live.lead_orders if orders is None else from_orders(orders),
+    )
 
 
 def refresh_config(live: Live, config: dict) -> Live:

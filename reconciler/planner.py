@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 from reconciler.model import Action, Change, LeaderPlan, LeaderSpec, LeaderStatus, Live, Problem, Settings
 from reconciler.spec import RULE, SETTINGS, SYMBOLS_FIELD, SYMBOLS_PATH, Send, managed
@@ -112,15 +112,12 @@ def put_body(want: Target, live: Live) -> dict:
 
 def fingerprint(live: Live) -> str:
     """A digest of what the plan was computed from (without sensitive values)."""
-    data = asdict(live)
-    for s in SETTINGS:
-        if s.sensitive:
-            data["settings"].pop(s.attr, None)
-    data["symbols"] = sorted(data["symbols"])
-    if data["available"] is not None:
-        data["available"] = sorted(data["available"])
-    if data["lead_orders"] is not None:
-        data["lead_orders"] = sorted(json.dumps(o, sort_keys=True) for o in data["lead_orders"])
+    data = {
+        "settings": {s.attr: getattr(live.settings, s.attr) for s in SETTINGS if not s.sensitive},
+        "symbols": sorted(live.symbols),
+        "available": None if live.available is None else sorted(live.available),
+        "lead_orders": None if live.lead_orders is None else sorted([o.symbol, o.position_type or ""] for o in live.lead_orders),
+    }
     text = json.dumps(data, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 

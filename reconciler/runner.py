@@ -18,7 +18,7 @@ from typing import Callable
 
 from reconciler import spec
 from reconciler.errors import InviteCodeError, LeaderctlError, UsageError
-from reconciler.live import config_symbols, live_from_api, settings_from_config
+from reconciler.live import config_symbols, live_from_api, settings_from_config, with_reads
 from reconciler.model import Desired, LeaderPlan, LeaderSpec, Live, Plan
 from reconciler.planner import error_plan, needs, plan_leader
 
@@ -64,20 +64,23 @@ def read_live(client, leader: LeaderSpec, pool: Executor | None = None) -> Live:
     """What the plan of `leader` needs: GET config, then only the reads it calls for."""
     config = client.get_config()
     enabled = config_symbols(config)
-    symbols = client.get_symbols() if enabled is None else None
-    first = live_from_api(config, symbols)
+    first = Live(settings_from_config(config), enabled or ())
+    if enabled is None:  # the config does not list the enabled pairs: GET symbols does
+        first = with_reads(first, True, client.get_symbols())
     need = needs(leader, first)
     calls = []
-    if need.symbols and symbols is None:
+    if need.symbols and first.available is None:
         calls.append(("symbols", client.get_symbols))
     if need.orders:
         calls.append(("orders", client.get_current_orders))
+    if not calls:
+        return first
     if pool is not None and len(calls) > 1:
         futures = [(name, pool.submit(call)) for name, call in calls]
         answers = {name: f.result() for name, f in futures}
     else:
         answers = {name: call() for name, call in calls}
-    return live_from_api(config, answers.get("symbols", symbols), answers.get("orders"))
+    return with_reads(first, False, answers.get("symbols"), answers.get("orders"))
 
 
 @dataclass

@@ -45,6 +45,7 @@ class WeightLimiter:
         self._cond = threading.Condition()
         self._tickets: list[Ticket] = []
         self._used = 0
+        self._next_expiry = float("inf")  # nothing can expire before this: no scan needed
         self._paused_until = float("-inf")
         self._halt: Callable[[], BaseException] | None = None
 
@@ -80,6 +81,7 @@ class WeightLimiter:
         with self._cond:
             if ticket.done_at is None:
                 ticket.done_at = self._clock()
+                self._next_expiry = min(self._next_expiry, ticket.done_at + self.window)
             self._cond.notify_all()
 
     @contextmanager
@@ -124,6 +126,7 @@ class WeightLimiter:
                 ticket.done_at = end
                 self._tickets.append(ticket)
                 self._used += 1
+                self._next_expiry = min(self._next_expiry, end + self.window)
             self._expire(self._clock())
 
     def spent(self) -> list[float]:
@@ -155,10 +158,12 @@ class WeightLimiter:
             raise self._halt()
 
     def _expire(self, now: float) -> None:
+        if now < self._next_expiry:
+            return  # a scan would find nothing: keeps admission O(1) with a full window
         live = [t for t in self._tickets if t.done_at is None or t.done_at + self.window > now]
-        if len(live) != len(self._tickets):
-            self._tickets = live
-            self._used = sum(t.weight for t in live)
+        self._tickets = live
+        self._used = sum(t.weight for t in live)
+        self._next_expiry = min((t.done_at + self.window for t in live if t.done_at is not None), default=float("inf"))
 
     def _delay(self, weight: int, now: float) -> float | None:
         """0 to admit now, else seconds to wait (None: until a release)."""
