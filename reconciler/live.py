@@ -69,11 +69,16 @@ def config_symbols(data: dict) -> tuple[str, ...] | None:
     return None if raw is None else symbol_ids(raw, "/config", SYMBOLS_FIELD)
 
 
+def _items(data, endpoint: str) -> tuple[list[dict], tuple[str, ...]]:
+    """A list answer of objects with a `symbolId` each: (the objects, their symbol IDs)."""
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise MalformedAnswer(endpoint, "expected a list of objects")
+    return data, symbol_ids([item.get("symbolId") for item in data], endpoint, "symbolId")
+
+
 def from_symbols(data) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """GET symbols -> (available, enabled)."""
-    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise MalformedAnswer("/symbols", "expected a list of objects")
-    available = symbol_ids([item.get("symbolId") for item in data], "/symbols", "symbolId")
+    data, available = _items(data, "/symbols")
     enabled = []
     for item, symbol in zip(data, available):
         flag = item.get("isLead")
@@ -89,9 +94,7 @@ ORDER_POSITION_TYPES = {0: "cross", 1: "isolated"}  # orders/current positionTyp
 
 def from_orders(data) -> tuple[LeadOrder, ...]:
     """GET orders/current -> the lead orders (symbol and position type)."""
-    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise MalformedAnswer("/orders/current", "expected a list of objects")
-    symbols = symbol_ids([item.get("symbolId") for item in data], "/orders/current", "symbolId")
+    data, symbols = _items(data, "/orders/current")
     orders = []
     for item, symbol in zip(data, symbols):
         raw = item.get("positionType")

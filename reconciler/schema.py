@@ -165,6 +165,16 @@ def _leader(partial: bool) -> dict:
     return node
 
 
+def _by_name(description: str, entry: str) -> dict:
+    return {
+        "description": description,
+        "type": "object",
+        "minProperties": 1,
+        "propertyNames": {"$ref": "#/$defs/leaderName"},
+        "additionalProperties": {"$ref": f"#/$defs/{entry}"},
+    }
+
+
 @cache
 def generate() -> dict:
     """The whole JSON Schema of a config file (2020-12)."""
@@ -227,20 +237,8 @@ def generate() -> dict:
         "anyOf": [_rule("leaders_or_profiles", {"required": ["leaders"]}), {"required": ["profiles"]}],
         "properties": {
             "version": {"description": "Format version of this file.", "const": 1},
-            "profiles": {
-                "description": "Named partial leaders that leaders (and other profiles) extend; names unique across files.",
-                "type": "object",
-                "minProperties": 1,
-                "propertyNames": {"$ref": "#/$defs/leaderName"},
-                "additionalProperties": {"$ref": "#/$defs/partialLeader"},
-            },
-            "leaders": {
-                "description": "Leader accounts by name.",
-                "type": "object",
-                "minProperties": 1,
-                "propertyNames": {"$ref": "#/$defs/leaderName"},
-                "additionalProperties": {"$ref": "#/$defs/leaderEntry"},
-            },
+            "profiles": _by_name("Named partial leaders that leaders (and other profiles) extend; names unique across files.", "partialLeader"),
+            "leaders": _by_name("Leader accounts by name.", "leaderEntry"),
         },
         "$defs": defs,
     }

@@ -7,26 +7,12 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from readme_kit import section
+
 from reconciler.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = "<commit of v0.2.0>"
-
-
-def section() -> str:
-    """From its heading to the next level-2 heading outside a code fence."""
-    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines(keepends=True)
-    start = next(i for i, line in enumerate(lines) if line.startswith("## GitOps in 10 minutes"))
-    fence = None
-    for i in range(start + 1, len(lines)):
-        m = re.match(r"^(`{3,}|~{3,})", lines[i])
-        if m and fence is None:
-            fence = m.group(1)
-        elif m and lines[i].strip() == fence:
-            fence = None
-        elif fence is None and lines[i].startswith("## "):
-            return "".join(lines[start:i])
-    return "".join(lines[start:])
 
 
 def test_the_workflow_shown_is_what_init_writes(tmp_path, monkeypatch):

@@ -4,23 +4,8 @@ from __future__ import annotations
 import json
 import re
 
+from readme_kit import section
 from gitops_testkit import REPO, Receiver, workspace
-
-
-def section() -> str:
-    """From its heading to the next level-2 heading outside a code fence."""
-    lines = (REPO / "README.md").read_text(encoding="utf-8").splitlines(keepends=True)
-    start = next(i for i, line in enumerate(lines) if line.startswith("## GitOps in 10 minutes"))
-    fence = None
-    for i in range(start + 1, len(lines)):
-        m = re.match(r"^(`{3,}|~{3,})", lines[i])
-        if m and fence is None:
-            fence = m.group(1)
-        elif m and lines[i].strip() == fence:
-            fence = None
-        elif fence is None and lines[i].startswith("## "):
-            return "".join(lines[start:i])
-    return "".join(lines[start:])
 
 
 def test_section_is_there_and_keeps_the_drift_alerts():
