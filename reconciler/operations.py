@@ -42,9 +42,10 @@ def make_plan(desired: Desired, paths, leaders, session) -> tuple[Plan, dict]:
     return LivePlanner(session).plan(chosen, paths=[str(p) for p in paths], config_fingerprint=planfile.config_fingerprint(desired))
 
 
-def plan(paths, leaders, connect: Connect) -> tuple[Desired, Plan]:
-    """Read and plan; the first Ctrl-C or SIGTERM stops it at once (KeyboardInterrupt)."""
-    desired = load(paths)
+def plan(paths, leaders, connect: Connect, *, desired: Desired | None = None) -> tuple[Desired, Plan]:
+    """Read and plan (`desired`: the config, if already loaded); the first Ctrl-C or
+    SIGTERM stops it at once (KeyboardInterrupt)."""
+    desired = desired or load(paths)
     with connect.session() as session, Interrupts(session.conn):
         the_plan, _ = make_plan(desired, paths, leaders, session)
     return desired, the_plan

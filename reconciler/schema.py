@@ -177,7 +177,11 @@ def _by_name(description: str, entry: str) -> dict:
 
 @cache
 def generate() -> dict:
-    """The whole JSON Schema of a config file (2020-12)."""
+    """The whole JSON Schema of a config file (2020-12).
+
+    Long on purpose: it is one literal, the schema's outline, read best in one piece;
+    the parts that come from the spec are built by the functions above.
+    """
     defs: dict = {
         "leaderName": {
             "description": "a leader name: lowercase letters, digits, '-' and '_', starting with a letter or digit, at most 63 characters",

@@ -171,55 +171,69 @@ def validate_cmd(paths, leaders, sandbox):
 @action_boundary
 def plan_cmd(paths, leaders, sandbox):
     """On a pull request: plan, and keep ONE comment per config path up to date."""
-    from reconciler.errors import ConfigError, UsageError
+    from reconciler.errors import UsageError
     from reconciler.github import comment, core
-    from reconciler.github.digest import plan_digest
 
     env = _context("GITHUB_REPOSITORY", "GITHUB_TOKEN")
     pr = env.pull_request()
     if env.event_name != "pull_request" or pr is None:
         raise UsageError(f"`leaderctl github plan` runs on pull_request events (this run is {env.event_name or 'not an event'}): use it in the plan job")
-    api = _api(env)
-    key = comment.path_key(paths)
-    footer = _footer(env, pr)
-
-    try:
-        desired = core.load(paths)
-    except ConfigError as e:
-        core.report_failure("plan", e)
-        body = _config_errors_markdown(
-            key, e, "❌ **The config is invalid**: nothing was planned. Fix these and push again:", comment.plan_marker(key, None)
-        )
-        _comment(api, env, pr, key, body + "\n" + footer + "\n", read_only_ok=pr.from_fork)
-        raise
-
+    api, key = _api(env), comment.path_key(paths)
+    desired = _load_or_say_why(api, env, pr, key, paths)
     try:
         specs = core.select(desired, leaders)
     except UsageError as e:
         _mark_stale(api, env, pr, key, e)
         raise
-
     if pr.from_fork or (not sandbox and not core.has_any_credentials(specs)):
-        why = "comes from a fork" if pr.from_fork else "runs without the repository's secrets (Dependabot, or none are set)"
-        n = len(desired.leaders)
-        text = (
-            f"🔒 **Not planned: the plan needs the base repository's secrets.** This pull request {why}, so its run "
-            f"gets no API keys; leaderctl only validated the config: ✅ {n} leader{'s' if n != 1 else ''} valid. "
-            "Nothing was sent to the exchange. To see the plan, push the branch to this repository (a maintainer can)."
-        )
-        body = "\n".join([comment.plan_marker(key, None), _title("plan", key), "", text, "", footer]) + "\n"
-        core.step_summary(f"{_title('plan', key)}\n\n{text}")
-        _comment(api, env, pr, key, body, read_only_ok=True)
-        click.echo(f"not planned: this pull request {why}; the config is valid ({n} leaders)")
-        return 0
-
+        return _not_planned(api, env, pr, key, len(desired.leaders))
     try:
-        _, plan = core.plan(paths, leaders, sandbox)
+        _, plan = core.plan(paths, leaders, sandbox, desired=desired)
     except BaseException as e:
         if not isinstance(e, KeyboardInterrupt):
             core.report_failure("plan", e)
         _mark_stale(api, env, pr, key, e)
         raise
+    return _post_plan(api, env, pr, key, plan, desired)
+
+
+def _load_or_say_why(api, env, pr, key: str, paths):
+    """The config; an invalid one replaces the plan comment with its errors (and raises)."""
+    from reconciler.errors import ConfigError
+    from reconciler.github import comment, core
+
+    try:
+        return core.load(paths)
+    except ConfigError as e:
+        core.report_failure("plan", e)
+        body = _config_errors_markdown(
+            key, e, "❌ **The config is invalid**: nothing was planned. Fix these and push again:", comment.plan_marker(key, None)
+        )
+        _comment(api, env, pr, key, body + "\n" + _footer(env, pr) + "\n", read_only_ok=pr.from_fork)
+        raise
+
+
+def _not_planned(api, env, pr, key: str, leaders: int) -> int:
+    """A fork (or a run without secrets): validated only, nothing sent to the exchange; exit 0."""
+    from reconciler.github import comment, core
+
+    why = "comes from a fork" if pr.from_fork else "runs without the repository's secrets (Dependabot, or none are set)"
+    text = (
+        f"🔒 **Not planned: the plan needs the base repository's secrets.** This pull request {why}, so its run "
+        f"gets no API keys; leaderctl only validated the config: ✅ {leaders} leader{'s' if leaders != 1 else ''} valid. "
+        "Nothing was sent to the exchange. To see the plan, push the branch to this repository (a maintainer can)."
+    )
+    body = "\n".join([comment.plan_marker(key, None), _title("plan", key), "", text, "", _footer(env, pr)]) + "\n"
+    core.step_summary(f"{_title('plan', key)}\n\n{text}")
+    _comment(api, env, pr, key, body, read_only_ok=True)
+    click.echo(f"not planned: this pull request {why}; the config is valid ({leaders} leaders)")
+    return 0
+
+
+def _post_plan(api, env, pr, key: str, plan, desired) -> int:
+    """The plan comment (with its digest), the step summary and annotations; the plan's exit code."""
+    from reconciler.github import comment, core
+    from reconciler.github.digest import plan_digest
 
     digest = plan_digest(plan)
     top = [comment.plan_marker(key, digest), _title("plan", key), "", core.summary_line(plan)]
@@ -314,6 +328,13 @@ def drift_cmd(paths, leaders, sandbox):
         outcome = drift_issue.report_in_sync(api, env.repository, key, env.run_url)
         click.echo(f"in sync{f': closed drift issue #{outcome.number}' if outcome.number else ''}")
         return 0
+    return _report_drift(api, env, key, plan, top, digest)
+
+
+def _report_drift(api, env, key: str, plan, top: list[str], digest: str) -> int:
+    """Open the drift issue, or update it when the drift changed; exit 2."""
+    from reconciler.github import comment, drift_issue
+
     check = f"[this run]({env.run_url})" if env.run_url else "this run"
     footer = "\n".join(
         [

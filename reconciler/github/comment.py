@@ -95,6 +95,9 @@ def assemble(top: list[str], table_head: list[str], rows: list[tuple[str, bool]]
     leaders in sync become one count, then rows and blocks that still do not fit
     are left out (a block is never cut in half, so no code fence stays open) and
     `overflow` says where the full plan is.
+
+    Long on purpose: one character budget, spent in reading order (top, table rows,
+    blocks, note, footer); split up, each part would have to hand the budget on.
     """
     budget = limit - NOTE_RESERVE - len(footer)
     rendered = [b.render(len(blocks) <= open_up_to) for b in blocks]

@@ -49,11 +49,11 @@ def connect(sandbox: bool):
     return Connect(sandbox=sandbox)
 
 
-def plan(paths, leaders, sandbox: bool):
-    """(desired, plan) for the selected leaders, as `leaderctl plan` makes it."""
+def plan(paths, leaders, sandbox: bool, *, desired=None):
+    """(desired, plan) for the selected leaders, as `leaderctl plan` makes it (`desired`: already loaded)."""
     from reconciler import operations
 
-    return operations.plan(paths, tuple(leaders or ()), connect(sandbox))
+    return operations.plan(paths, tuple(leaders or ()), connect(sandbox), desired=desired)
 
 
 def apply(paths, leaders, sandbox: bool, *, verify, show):
