@@ -15,6 +15,7 @@ import json
 import logging
 import re
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -351,6 +352,14 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 256
     allow_reuse_address = True
     sandbox: Sandbox
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that hung up (a timeout, an aborted read) is not the sandbox's error: no traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            log.debug("client %s went away: %s", client_address[0], type(error).__name__)
+            return
+        log.error("sandbox: request from %s failed", client_address[0], exc_info=error)
 
 
 class _Handler(BaseHTTPRequestHandler):
