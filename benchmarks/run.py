@@ -196,7 +196,7 @@ def base_env() -> dict:
     return env
 
 
-class Exchange:
+class SeededExchange:
     """A fresh sandbox with `n` seeded leaders and configs that match them."""
 
     def __init__(self, n: int, latency: float):
@@ -275,7 +275,7 @@ def bench_plan(n: int, runs: int, latency: float, parallelism: int, tmp: Path) -
     rss_source = None
     for i in range(runs):
         work = Path(tempfile.mkdtemp(prefix=f"plan-{n}-", dir=tmp))
-        exchange = Exchange(n, latency)
+        exchange = SeededExchange(n, latency)
         try:
             config = exchange.write_config(work / "config")
             result_file = work / "child.json"
@@ -328,7 +328,7 @@ def bench_apply(n: int, runs: int, latency: float, parallelism: int, tmp: Path) 
     changes, in_sync = [], []
     for i in range(runs):
         work = Path(tempfile.mkdtemp(prefix=f"apply-{n}-", dir=tmp))
-        exchange = Exchange(n, latency)
+        exchange = SeededExchange(n, latency)
         try:
             config = exchange.write_config(work / "config", change=True)
             args = ["apply", "--auto-approve", "--format", "json", "--parallelism", str(parallelism), str(config)]

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from reconciler.atomic import atomic_write
 from reconciler.model import Action, LeaderStatus
+from reconciler.render.as_markdown import MARKER as PLAN_MARKER
 
 DRIFT_MARKER = "<!-- leaderctl-drift -->"
-PLAN_MARKER = "<!-- leaderctl-plan -->"
 WEBHOOK_MAX_LEADERS = 30  # lines in the webhook text; the `leaders` list always has them all
 
 

@@ -395,7 +395,6 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 BY_ATTR = {s.attr: s for s in SETTINGS}
-BY_PATH = {s.path: s for s in SETTINGS}
 
 # Sections of `settings:` with what they are; a section whose settings are all
 # IN_GROUP/optional may be left out ("omitted = left as it is on the exchange").

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from e2e_kit import Exchange
+from e2e_kit import SandboxedCli
 
 from reconciler.sandbox import Sandbox
 
@@ -11,4 +11,4 @@ from reconciler.sandbox import Sandbox
 def exchange(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with Sandbox(state_path=tmp_path / "sandbox.json") as sb:
-        yield Exchange(sb, tmp_path, monkeypatch)
+        yield SandboxedCli(sb, tmp_path, monkeypatch)

@@ -39,7 +39,7 @@ def config_text(*leaders: str) -> str:
     return "version: 1\nleaders:\n" + "".join(leaders)
 
 
-class Exchange:
+class SandboxedCli:
     """A sandbox on port 0 plus credentials in the environment, and a CLI runner."""
 
     def __init__(self, sb: Sandbox, tmp: Path, monkeypatch):

@@ -50,7 +50,7 @@ def fail(code, msg="error", status=200, **headers):
     return httpx.Response(status, json={"code": code, "msg": msg, "data": None}, headers=headers)
 
 
-class Exchange:
+class ScriptedExchange:
     """Answers requests from a script: a list of responses/exceptions (or a function)."""
 
     def __init__(self, *answers):
@@ -97,7 +97,7 @@ def full_text(err: BaseException) -> str:
 
 
 def test_requests_are_signed_over_the_query_exactly_as_sent():
-    ex = Exchange(ok({"pages": "1", "total": "0", "list": []}))
+    ex = ScriptedExchange(ok({"pages": "1", "total": "0", "list": []}))
     conn = connect(ex, wall_ms=lambda: 1717200000000)
     conn.leader(KEY, SECRET).get_followers(page=2, size=50)
     request = ex.requests[0]
@@ -111,7 +111,7 @@ def test_requests_are_signed_over_the_query_exactly_as_sent():
 
 
 def test_put_body_is_json_with_decimal_strings_and_int_numbers():
-    ex = Exchange(ok(None))
+    ex = ScriptedExchange(ok(None))
     client = leader(ex)
     client.put_config({"unLeadType": 1, "unLeadEndTime": 1717286400000, "profitRate": Decimal("0.10"),
                        "followAssetLowerLimit": Decimal("1E+2"), "tradeProtect": True,
@@ -126,14 +126,14 @@ def test_put_body_is_json_with_decimal_strings_and_int_numbers():
 
 
 def test_binary_floats_are_refused_before_sending():
-    ex = Exchange(ok(None))
+    ex = ScriptedExchange(ok(None))
     with pytest.raises(TypeError, match="profitRate"):
         leader(ex).put_config({"profitRate": 0.1})
     assert ex.requests == []
 
 
 def test_responses_keep_exact_decimals_ints_and_strings():
-    ex = Exchange(httpx.Response(200, content=b'{"code":"200","msg":"success","data":'
+    ex = ScriptedExchange(httpx.Response(200, content=b'{"code":"200","msg":"success","data":'
                                              b'{"profitRate":0.1,"tradeProtect":1,"unLeadEndTime":"1717286400000"}}'))
     data = leader(ex).get_config()
     assert data == {"profitRate": Decimal("0.1"), "tradeProtect": 1, "unLeadEndTime": "1717286400000"}
@@ -141,7 +141,7 @@ def test_responses_keep_exact_decimals_ints_and_strings():
 
 
 def test_endpoint_methods_use_the_documented_paths():
-    ex = Exchange(lambda r: ok({"pages": 1, "total": 0, "list": []} if r.url.path.endswith("orders/history") else []))
+    ex = ScriptedExchange(lambda r: ok({"pages": 1, "total": 0, "list": []} if r.url.path.endswith("orders/history") else []))
     client = leader(ex)
     client.get_symbols()
     client.get_current_orders()
@@ -165,13 +165,13 @@ def test_pages_and_iteration():
         page = int(dict(parse_qsl(request.url.query.decode()))["page"])
         return ok({"pages": "3", "total": "5", "list": [{"followerNickname": n} for n in pages[page]]})
 
-    ex = Exchange(answer)
+    ex = ScriptedExchange(answer)
     client = leader(ex)
     assert [f["followerNickname"] for f in client.iter_followers(size=2)] == ["a", "b", "c", "d", "e"]
     assert len(ex.requests) == 3
     assert client.get_followers(2, 2) == Page(pages=3, total=5, items=[{"followerNickname": "c"},
                                                                        {"followerNickname": "d"}])
-    numbers = Exchange(ok({"pages": 1, "total": 1, "list": [{"x": 1}]}))
+    numbers = ScriptedExchange(ok({"pages": 1, "total": 1, "list": [{"x": 1}]}))
     assert list(leader(numbers).iter_order_history()) == [{"x": 1}]
 
 
@@ -179,7 +179,7 @@ def test_pages_and_iteration():
 
 
 def test_error_codes_become_typed_errors_without_the_query():
-    ex = Exchange(fail(-1020, "This operation is not supported."))
+    ex = ScriptedExchange(fail(-1020, "This operation is not supported."))
     with pytest.raises(ReadOnlyKeyError) as info:
         leader(ex).put_config({"unLeadType": 0})
     err = info.value
@@ -188,37 +188,37 @@ def test_error_codes_become_typed_errors_without_the_query():
 
 
 def test_error_code_in_an_http_4xx_answer_and_string_codes():
-    ex = Exchange(fail("-1022", "Signature for this request is not valid.", status=400))
+    ex = ScriptedExchange(fail("-1022", "Signature for this request is not valid.", status=400))
     with pytest.raises(SignatureError) as info:
         leader(ex).get_config()
     assert info.value.http_status == 400 and len(ex.requests) == 1
-    ex = Exchange(fail(-120041, "Copy trading leader is not available."))
+    ex = ScriptedExchange(fail(-120041, "Copy trading leader is not available."))
     with pytest.raises(NotLeaderError):
         leader(ex).get_symbols()
 
 
 def test_undocumented_errors_and_unreadable_answers():
     with pytest.raises(ExchangeError) as info:
-        leader(Exchange(fail(-42, "odd"))).get_config()
+        leader(ScriptedExchange(fail(-42, "odd"))).get_config()
     assert info.value.code == -42 and '"odd"' in str(info.value)
     with pytest.raises(ExchangeError) as info:
-        leader(Exchange(httpx.Response(404, text="<html>not found</html>"))).get_config()
+        leader(ScriptedExchange(httpx.Response(404, text="<html>not found</html>"))).get_config()
     assert info.value.http_status == 404
     with pytest.raises(UnexpectedResponseError):
-        leader(Exchange(httpx.Response(200, text="<html>login</html>"))).get_config()
+        leader(ScriptedExchange(httpx.Response(200, text="<html>login</html>"))).get_config()
     with pytest.raises(OutcomeUnknownError):
-        leader(Exchange(httpx.Response(200, text="<html>login</html>"))).put_config({})
+        leader(ScriptedExchange(httpx.Response(200, text="<html>login</html>"))).put_config({})
 
 
 def test_the_exchange_message_never_echoes_secrets():
-    ex = Exchange(fail(-1130, f"Data sent for paramter 'inviteCode' is not valid: {INVITE} {KEY}"))
+    ex = ScriptedExchange(fail(-1130, f"Data sent for paramter 'inviteCode' is not valid: {INVITE} {KEY}"))
     with pytest.raises(ExchangeError) as info:
         leader(ex).put_config({"inviteCode": INVITE})
     assert "'inviteCode'" in str(info.value) and secret_free(full_text(info.value))
 
 
 def test_bad_credentials_are_refused_without_echoing_them():
-    conn = connect(Exchange(ok()))
+    conn = connect(ScriptedExchange(ok()))
     bad_key = "key with\nMARKER"
     with pytest.raises(ApiKeyFormatError) as info:
         conn.leader(bad_key, SECRET)
@@ -229,7 +229,7 @@ def test_bad_credentials_are_refused_without_echoing_them():
 
 def test_firewall():
     with pytest.raises(FirewallError) as info:
-        leader(Exchange(httpx.Response(403, text="blocked"))).get_config()
+        leader(ScriptedExchange(httpx.Response(403, text="blocked"))).get_config()
     assert "firewall" in str(info.value) and info.value.http_status == 403
 
 
@@ -237,30 +237,30 @@ def test_firewall():
 
 
 def test_get_is_retried_on_5xx_and_unknown_errors_then_succeeds():
-    ex = Exchange(httpx.Response(503), fail(-1001, "internal"), fail(-1000, "unknown"), ok({"a": 1}))
+    ex = ScriptedExchange(httpx.Response(503), fail(-1001, "internal"), fail(-1000, "unknown"), ok({"a": 1}))
     assert leader(ex).get_config() == {"a": 1}
     assert len(ex.requests) == 4
 
 
 def test_get_gives_up_after_max_retries():
-    ex = Exchange(httpx.Response(502))
+    ex = ScriptedExchange(httpx.Response(502))
     with pytest.raises(ServerError) as info:
         leader(ex, max_retries=2).get_symbols()
     assert len(ex.requests) == 3 and info.value.http_status == 502
-    ex = Exchange(fail(-1000, "unknown"))
+    ex = ScriptedExchange(fail(-1000, "unknown"))
     with pytest.raises(UnknownError):
         leader(ex, max_retries=1).get_symbols()
     assert len(ex.requests) == 2
 
 
 def test_get_is_retried_on_timeouts_and_connection_errors():
-    ex = Exchange(httpx.ReadTimeout("slow"), httpx.ConnectError("refused"), ok([{"symbolId": "X"}]))
+    ex = ScriptedExchange(httpx.ReadTimeout("slow"), httpx.ConnectError("refused"), ok([{"symbolId": "X"}]))
     assert leader(ex).get_symbols() == [{"symbolId": "X"}]
     assert len(ex.requests) == 3
 
 
 def test_transport_failure_after_retries_hides_httpx_and_the_url():
-    ex = Exchange(lambda request: httpx.ConnectError(f"cannot connect to {request.url}"))
+    ex = ScriptedExchange(lambda request: httpx.ConnectError(f"cannot connect to {request.url}"))
     with pytest.raises(TransportError) as info:
         leader(ex, max_retries=2).get_config()
     err = info.value
@@ -276,33 +276,33 @@ def test_transport_failure_after_retries_hides_httpx_and_the_url():
                                     fail(-1007, "TIMEOUT", status=400), httpx.Response(200, text="<html>"),
                                     httpx.Response(200, json={"code": "NaN"})])
 def test_writes_are_never_retried_once_they_may_have_arrived(answer):
-    ex = Exchange(answer, ok(None))
+    ex = ScriptedExchange(answer, ok(None))
     with pytest.raises(OutcomeUnknownError) as info:
         leader(ex).put_config({"unLeadType": 0})
     assert len(ex.requests) == 1
     assert "may or may not have been applied; read the state back" in str(info.value)
     assert info.value.endpoint == f"PUT {CONFIG}" and secret_free(full_text(info.value))
-    ex = Exchange(answer, ok(None))
+    ex = ScriptedExchange(answer, ok(None))
     with pytest.raises(OutcomeUnknownError):
         leader(ex).remove_follower(7)
     assert len(ex.requests) == 1
 
 
 def test_a_4xx_answer_is_a_rejection_even_with_an_unknown_error_code():
-    ex = Exchange(fail(-1000, "unknown", status=400), ok(None))
+    ex = ScriptedExchange(fail(-1000, "unknown", status=400), ok(None))
     with pytest.raises(UnknownError) as info:
         leader(ex).put_config({"unLeadType": 0})
     assert info.value.http_status == 400 and len(ex.requests) == 1
 
 
 def test_writes_are_retried_when_the_connection_never_opened():
-    ex = Exchange(httpx.ConnectError("refused"), httpx.ConnectTimeout("slow"), ok(None))
+    ex = ScriptedExchange(httpx.ConnectError("refused"), httpx.ConnectTimeout("slow"), ok(None))
     leader(ex).put_config({"unLeadType": 0})
     assert len(ex.requests) == 3
 
 
 def test_timestamp_rejection_resyncs_the_clock_once_then_succeeds():
-    ex = Exchange(fail(-1021, "Timestamp outside recvWindow"), ok(None))
+    ex = ScriptedExchange(fail(-1021, "Timestamp outside recvWindow"), ok(None))
     real = lambda: time.time_ns() // 1_000_000  # noqa: E731
     conn = connect(ex, wall_ms=lambda: real() - 20_000)  # local clock 20 s behind
     ex.server_time = real()
@@ -314,14 +314,14 @@ def test_timestamp_rejection_resyncs_the_clock_once_then_succeeds():
 
 
 def test_timestamp_rejection_twice_is_an_error():
-    ex = Exchange(fail(-1021, "Timestamp outside recvWindow"))
+    ex = ScriptedExchange(fail(-1021, "Timestamp outside recvWindow"))
     with pytest.raises(TimestampError):
         leader(ex).get_config()
     assert len(ex.signed) == 2
 
 
 def test_server_time_is_public_and_unsigned():
-    ex = Exchange(ok())
+    ex = ScriptedExchange(ok())
     ex.server_time = 1717200000000
     conn = connect(ex)
     assert conn.server_time() == 1717200000000
@@ -333,7 +333,7 @@ def test_server_time_is_public_and_unsigned():
 
 
 def test_429_pauses_every_thread_then_retries():
-    ex = Exchange(fail(-1003, "Too many requests", status=429, **{"Retry-After": "0.3"}), ok({"a": 1}))
+    ex = ScriptedExchange(fail(-1003, "Too many requests", status=429, **{"Retry-After": "0.3"}), ok({"a": 1}))
     conn = connect(ex)
     client = conn.leader(KEY, SECRET)
     started = time.monotonic()
@@ -351,7 +351,7 @@ def test_no_request_leaves_during_a_429_pause():
             return fail(-1003, "Too many requests", status=429, **{"Retry-After": "0.4"})
         return ok([])
 
-    conn = connect(Exchange(answer))
+    conn = connect(ScriptedExchange(answer))
     first = conn.leader(KEY, SECRET)
     others = [conn.leader(KEY, SECRET) for _ in range(4)]
     first_thread = threading.Thread(target=first.get_symbols)
@@ -369,7 +369,7 @@ def test_no_request_leaves_during_a_429_pause():
 
 
 def test_429_without_retry_after_waits_a_minute_and_too_many_429s_give_up():
-    ex = Exchange(httpx.Response(429))
+    ex = ScriptedExchange(httpx.Response(429))
     conn = connect(ex, max_retries=0)
     with pytest.raises(RateLimitedError) as info:
         conn.leader(KEY, SECRET).get_config()
@@ -378,7 +378,7 @@ def test_429_without_retry_after_waits_a_minute_and_too_many_429s_give_up():
 
 
 def test_a_very_long_retry_after_stops_the_connection_instead_of_hanging():
-    ex = Exchange(httpx.Response(429, headers={"Retry-After": "3600"}))
+    ex = ScriptedExchange(httpx.Response(429, headers={"Retry-After": "3600"}))
     conn = connect(ex)
     client = conn.leader(KEY, SECRET)
     with pytest.raises(RateLimitedError):
@@ -389,7 +389,7 @@ def test_a_very_long_retry_after_stops_the_connection_instead_of_hanging():
 
 
 def test_418_bans_the_connection_and_nothing_more_is_sent():
-    ex = Exchange(httpx.Response(418, headers={"Retry-After": "120"}), ok({}))
+    ex = ScriptedExchange(httpx.Response(418, headers={"Retry-After": "120"}), ok({}))
     conn = connect(ex)
     client = conn.leader(KEY, SECRET)
     with pytest.raises(BannedError) as info:
@@ -409,7 +409,7 @@ def test_418_stops_threads_waiting_for_the_limiter():
         gate.wait(5)
         return httpx.Response(418)
 
-    ex = Exchange(answer)
+    ex = ScriptedExchange(answer)
     conn = connect(ex, weight_per_minute=1)
     errors: list[BaseException] = []
 
@@ -456,7 +456,7 @@ def test_user_info_in_the_endpoint_is_dropped():
 
 def test_no_secret_in_logs_at_any_verbosity(caplog, capsys):
     caplog.set_level(logging.DEBUG)
-    ex = Exchange(httpx.Response(503), ok({"a": 1}), fail(-1022, "bad signature"), ok(None))
+    ex = ScriptedExchange(httpx.Response(503), ok({"a": 1}), fail(-1022, "bad signature"), ok(None))
     client = leader(ex, verbose=True)
     client.get_config()
     with pytest.raises(SignatureError) as info:
@@ -470,7 +470,7 @@ def test_no_secret_in_logs_at_any_verbosity(caplog, capsys):
 
 
 def test_concurrent_use_counts_every_request():
-    ex = Exchange(ok([]))
+    ex = ScriptedExchange(ok([]))
     conn = connect(ex)
     clients = [conn.leader(KEY, SECRET) for _ in range(8)]
     threads = [threading.Thread(target=lambda c=c: [c.get_symbols() for _ in range(10)]) for c in clients]
@@ -483,7 +483,7 @@ def test_concurrent_use_counts_every_request():
 
 
 def test_closed_connection_refuses_requests():
-    conn = connect(Exchange(ok()))
+    conn = connect(ScriptedExchange(ok()))
     client = conn.leader(KEY, SECRET)
     conn.close()
     with pytest.raises(RuntimeError):
@@ -492,13 +492,13 @@ def test_closed_connection_refuses_requests():
 
 @pytest.mark.parametrize("code", [-1006, -1007])
 def test_status_unknown_codes_retry_reads(code):
-    ex = Exchange(fail(code, "status unknown"), fail(code, "status unknown", status=400), ok({"a": 1}))
+    ex = ScriptedExchange(fail(code, "status unknown"), fail(code, "status unknown", status=400), ok({"a": 1}))
     assert leader(ex).get_config() == {"a": 1}
     assert len(ex.requests) == 3
 
 
 def test_a_1003_saying_the_ip_is_banned_stops_everything_like_418():
-    ex = Exchange(fail(-1003, "Way too many requests; IP banned until 1717200120000.", status=429), ok({}))
+    ex = ScriptedExchange(fail(-1003, "Way too many requests; IP banned until 1717200120000.", status=429), ok({}))
     conn = connect(ex, wall_ms=lambda: 1717200000000)
     client = conn.leader(KEY, SECRET)
     with pytest.raises(BannedError) as info:
@@ -511,14 +511,14 @@ def test_a_1003_saying_the_ip_is_banned_stops_everything_like_418():
 
 
 def test_a_1003_that_is_not_a_ban_waits_and_resends():
-    ex = Exchange(fail(-1003, "Too many requests", **{"Retry-After": "0"}), ok({"a": 1}))
+    ex = ScriptedExchange(fail(-1003, "Too many requests", **{"Retry-After": "0"}), ok({"a": 1}))
     conn = connect(ex)
     assert conn.leader(KEY, SECRET).get_config() == {"a": 1} and not conn.banned
 
 
 def test_the_request_log_has_one_line_per_request_and_no_secret(caplog):
     caplog.set_level(logging.DEBUG, logger="leaderctl.requests")
-    ex = Exchange(httpx.Response(503), ok({"a": 1}), fail(-1130, f"bad {INVITE} {KEY}"), httpx.ReadTimeout("slow"))
+    ex = ScriptedExchange(httpx.Response(503), ok({"a": 1}), fail(-1130, f"bad {INVITE} {KEY}"), httpx.ReadTimeout("slow"))
     client = leader(ex, verbose=True)
     client.get_config()
     with pytest.raises(ExchangeError):
@@ -537,7 +537,7 @@ def test_the_request_log_has_one_line_per_request_and_no_secret(caplog):
 
 def test_no_request_log_unless_verbose(caplog):
     caplog.set_level(logging.DEBUG, logger="leaderctl.requests")
-    leader(Exchange(ok({"a": 1}))).get_config()
+    leader(ScriptedExchange(ok({"a": 1}))).get_config()
     assert [r for r in caplog.records if r.name == "leaderctl.requests"] == []
 
 
@@ -546,18 +546,18 @@ def test_malformed_pages_and_lists_are_unexpected_answers():
                  {"pages": 1, "total": 1, "list": [1, 2]}, {"pages": 1.5, "list": []},
                  {"pages": -1, "list": []}, [], "page"):
         with pytest.raises(UnexpectedResponseError):
-            leader(Exchange(ok(data))).get_followers()
+            leader(ScriptedExchange(ok(data))).get_followers()
     for data in ({"a": 1}, "BTC", [1], [["x"]]):
         with pytest.raises(UnexpectedResponseError):
-            leader(Exchange(ok(data))).get_symbols()
+            leader(ScriptedExchange(ok(data))).get_symbols()
 
 
 def test_deeply_nested_answers_are_unreadable_not_a_crash():
     deep = b'{"code":200,"msg":"success","data":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     with pytest.raises(UnexpectedResponseError):
-        leader(Exchange(httpx.Response(200, content=deep))).get_config()
+        leader(ScriptedExchange(httpx.Response(200, content=deep))).get_config()
     with pytest.raises(OutcomeUnknownError):
-        leader(Exchange(httpx.Response(200, content=deep))).put_config({})
+        leader(ScriptedExchange(httpx.Response(200, content=deep))).put_config({})
 
 
 @pytest.mark.parametrize("body", [{"serverTime": "NaN"}, {"serverTime": True}, {"serverTime": [1]}, {}, {"serverTime": -5}])
