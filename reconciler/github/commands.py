@@ -384,8 +384,8 @@ def init_github(config_path, output, branch, action_ref, check_file):
             return 1
         click.echo(f"{check_file}: every variable the config reads is mapped ({len(needed)})")
         return 0
-    sha = workflow.resolve_action_ref(action_ref)
-    text = workflow.render(config_path, needed, branch=branch, action_sha=sha)
+    sha, label = workflow.resolve_action_ref(action_ref, warn=lambda line: click.echo(line, err=True))
+    text = workflow.render(config_path, needed, branch=branch, action_sha=sha, action_label=label)
     if output:
         workflow.write(output, text)
         click.echo(f"wrote {output}", err=True)

@@ -11,6 +11,9 @@ reads, mapped from the secret of the same name.
 The leaderctl action's own commit cannot be written into this release (a commit
 cannot contain its own SHA), so `init` looks up the commit of the tag
 ACTION_VERSION through GitHub's REST API, or takes it from `--action-ref SHA`.
+When GitHub cannot be reached and this leaderctl runs from a git checkout of its
+repository (an editable install), it pins that checkout's commit and says so in
+the comment and on stderr.
 """
 from __future__ import annotations
 
@@ -48,7 +51,7 @@ def _check_names(variables: list[str]) -> None:
 
 
 def _job(name: str, condition: str, environment: str, permission: tuple[str, str], concurrency: str, command: str,
-         path: str, variables: list[str], action_sha: str) -> list[str]:
+         path: str, variables: list[str], action_sha: str, action_label: str) -> list[str]:
     lines = [
         f"  {name}:",
         f"    name: {name}",
@@ -62,7 +65,7 @@ def _job(name: str, condition: str, environment: str, permission: tuple[str, str
         "    steps:",
         f"      - uses: {CHECKOUT[0]}@{CHECKOUT[1]} # {CHECKOUT[2]}",
         "        with: {persist-credentials: false}",
-        f"      - uses: {ACTION_REPO}@{action_sha} # {ACTION_VERSION}",
+        f"      - uses: {ACTION_REPO}@{action_sha} # {action_label}",
         f"        with: {{command: {command}, path: {_scalar(path)}}}",
     ]
     if variables:
@@ -71,7 +74,7 @@ def _job(name: str, condition: str, environment: str, permission: tuple[str, str
     return lines
 
 
-def render(config_path: str, variables: list[str], *, branch: str = "main", action_sha: str) -> str:
+def render(config_path: str, variables: list[str], *, branch: str = "main", action_sha: str, action_label: str = ACTION_VERSION) -> str:
     if not _SHA.match(action_sha):
         raise UsageError(f"--action-ref must be a full 40-character commit SHA, got {action_sha!r}")
     _check_names(variables)
@@ -96,36 +99,57 @@ def render(config_path: str, variables: list[str], *, branch: str = "main", acti
     ]
     lines += _job("plan", "github.event_name == 'pull_request'", read_env, ("pull-requests: write", "the plan comment"),
                   '{group: "leaderctl-plan-${{ github.event.pull_request.number }}", cancel-in-progress: true}',
-                  "plan", config_path, variables, action_sha)
+                  "plan", config_path, variables, action_sha, action_label)
     lines += _job("apply", "github.event_name == 'push'", WRITE_ENVIRONMENT, ("pull-requests: read", "the merged pull request's plan comment"),
-                  "{group: leaderctl-apply, cancel-in-progress: false}", "apply", config_path, variables, action_sha)
+                  "{group: leaderctl-apply, cancel-in-progress: false}", "apply", config_path, variables, action_sha, action_label)
     lines += _job("drift", "github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'", read_env,
                   ("issues: write", "the drift issue and its label"), "{group: leaderctl-drift, cancel-in-progress: false}",
-                  "drift", config_path, variables, action_sha)
+                  "drift", config_path, variables, action_sha, action_label)
     return "\n".join(lines) + "\n"
 
 
-def resolve_action_ref(ref: str | None) -> str:
-    """The commit SHA to pin: `ref` itself when it is one, else the commit its tag points at."""
+def resolve_action_ref(ref: str | None, warn=None) -> tuple[str, str]:
+    """(the commit SHA to pin, its label for the comment): `ref` itself when it is a SHA,
+    else the commit its tag points at (for the default tag without GitHub: this checkout's)."""
     import os
 
     from reconciler.github.api import GitHubApi, GitHubError
 
-    ref = (ref or ACTION_VERSION).strip()
-    if _SHA.match(ref.lower()):
-        return ref.lower()
+    tag = (ref or ACTION_VERSION).strip()
+    if _SHA.match(tag.lower()):
+        return tag.lower(), ACTION_VERSION
     try:
-        api = GitHubApi(os.environ.get("GITHUB_API_URL") or "https://api.github.com", os.environ.get("GITHUB_TOKEN"))
-        data = api.get(f"/repos/{ACTION_REPO}/commits/{ref}", what=f"looking up the commit of {ACTION_REPO}@{ref}").data
+        api = GitHubApi(os.environ.get("GITHUB_API_URL") or "https://api.github.com", os.environ.get("GITHUB_TOKEN"), timeout=10)
+        data = api.get(f"/repos/{ACTION_REPO}/commits/{tag}", what=f"looking up the commit of {ACTION_REPO}@{tag}").data
         sha = str((data or {}).get("sha") or "") if isinstance(data, dict) else ""
     except GitHubError as e:
+        local = _checkout_commit() if ref is None and e.status is None else None
+        if local is not None:
+            if warn is not None:
+                warn(f"warning: {e}: pinned the leaderctl action to the commit of this checkout, {local[:12]} (pass --action-ref to choose)")
+            return local, f"{ACTION_VERSION} or later: commit of the leaderctl checkout that wrote this"
         raise UsageError(
-            f"cannot pin {ACTION_REPO}@{ref} to a commit ({e}): pass --action-ref with the 40-character commit SHA "
-            f"of that tag (`git ls-remote https://github.com/{ACTION_REPO} {ref}`)"
+            f"cannot pin {ACTION_REPO}@{tag} to a commit ({e}): pass --action-ref with the 40-character commit SHA "
+            f"of that tag (`git ls-remote https://github.com/{ACTION_REPO} {tag}`)"
         ) from None
     if not _SHA.match(sha):
-        raise UsageError(f"GitHub did not answer a commit SHA for {ACTION_REPO}@{ref}: pass --action-ref SHA")
-    return sha
+        raise UsageError(f"GitHub did not answer a commit SHA for {ACTION_REPO}@{tag}: pass --action-ref SHA")
+    return sha, tag
+
+
+def _checkout_commit() -> str | None:
+    """HEAD of the leaderctl repository this code runs from (an editable install), if any."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "action.yml").is_file():
+        return None
+    try:
+        done = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    sha = done.stdout.strip()
+    return sha if done.returncode == 0 and _SHA.match(sha) else None
 
 
 def write(output: str, text: str) -> None:

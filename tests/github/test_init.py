@@ -156,3 +156,17 @@ def test_usage_errors_are_one_line(repo):
     )
     r = init("--action-ref", SHA)
     assert r.exit_code == 1 and "GITHUB_DESK_KEY" in r.stderr and "GITHUB_" in r.stderr
+
+
+def test_without_github_the_default_pins_this_checkouts_commit(repo):
+    """Offline, from a git checkout of leaderctl (an editable install): still pinned, and said so."""
+    import subprocess
+
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    r = init(env={"GITHUB_API_URL": "https://127.0.0.1:9", "GITHUB_TOKEN": ""})
+    assert r.exit_code == 0, r.output
+    assert f"uses: leaderctl/leaderctl@{head} # v0.2.0 or later: commit of the leaderctl checkout" in r.stdout
+    assert "cannot reach GitHub" in r.stderr and "--action-ref" in r.stderr
+    # a tag that was asked for is never replaced by something else
+    r = init("--action-ref", "v0.2.0", env={"GITHUB_API_URL": "https://127.0.0.1:9", "GITHUB_TOKEN": ""})
+    assert r.exit_code == 1 and r.stdout == ""
