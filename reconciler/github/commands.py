@@ -32,9 +32,9 @@ def action_boundary(fn):
         except LeaderctlError as e:
             click.echo(str(e) if isinstance(e, ConfigError) else f"Error: {e}", err=True)
             code = e.exit_code
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            code = 130
+        except KeyboardInterrupt as e:  # while reading: nothing was written (writes stop gracefully)
+            click.echo(f"interrupted ({e or 'SIGINT'}): nothing was written", err=True)
+            code = 1
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as e:  # a bug: one line; the traceback only on request
