@@ -13,10 +13,9 @@ from dataclasses import replace
 
 from reconciler.errors import LeaderctlError
 from reconciler.model import LeadOrder, Live, Settings
-from reconciler.spec import SETTINGS, SYMBOL_MAX_LENGTH, SYMBOL_PATTERN, SYMBOLS_FIELD, Presence, Unreadable
+from reconciler.spec import ON_OFF, SETTINGS, SYMBOL_MAX_LENGTH, SYMBOLS_FIELD, Presence, Unreadable
 
 LEADER = "/api/v2/copy-trading/leader"
-_SYMBOL = re.compile(SYMBOL_PATTERN)
 
 
 class MalformedAnswer(LeaderctlError):
@@ -54,11 +53,16 @@ def settings_from_config(data) -> Settings:
     return Settings(**values)
 
 
+_NOT_IN_A_SYMBOL = re.compile(r"[\x00-\x20\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def symbol_ids(raw, endpoint: str, what: str) -> tuple[str, ...]:
+    """Symbol IDs as the exchange spells them: any text, but not empty, not huge, and without
+    spaces or control characters (which could only hide one ID behind another, or move a cursor)."""
     if not isinstance(raw, list):
         raise MalformedAnswer(endpoint, f"{what} is not a list")
     for s in raw:
-        if not isinstance(s, str) or len(s) > SYMBOL_MAX_LENGTH or not _SYMBOL.fullmatch(s):
+        if not isinstance(s, str) or not 0 < len(s) <= 2 * SYMBOL_MAX_LENGTH or _NOT_IN_A_SYMBOL.search(s):
             raise MalformedAnswer(endpoint, f"{what} holds something that is not a symbol ID")
     return tuple(raw)
 
@@ -81,10 +85,11 @@ def from_symbols(data) -> tuple[tuple[str, ...], tuple[str, ...]]:
     data, available = _items(data, "/symbols")
     enabled = []
     for item, symbol in zip(data, available):
-        flag = item.get("isLead")
-        if flag not in (0, 1, "0", "1") or isinstance(flag, bool):
-            raise MalformedAnswer("/symbols", "isLead is not 0 or 1")
-        if int(flag) == 1:
+        try:
+            lead = ON_OFF.from_api(item.get("isLead"))
+        except Unreadable:
+            raise MalformedAnswer("/symbols", "isLead is not 0 or 1") from None
+        if lead:
             enabled.append(symbol)
     return available, tuple(enabled)
 

@@ -97,7 +97,9 @@ class Switch(Codec):
         return 1 if value else 0
 
     def from_api(self, raw) -> bool:
-        if raw in (0, 1, "0", "1") and not isinstance(raw, bool):
+        if isinstance(raw, bool):  # documented as 0/1; true/false cannot be misread
+            return raw
+        if raw in (0, 1, "0", "1"):
             return int(raw) == 1
         raise Unreadable("expected 0 or 1")
 
@@ -367,29 +369,30 @@ class Setting:
 
 POSITION_TYPES = Choice({"all": -1, "cross": 0, "isolated": 1}, "Lead position type: all (-1), cross (0) or isolated (1).")
 PROFIT_PERIODS = Choice({"daily": 1, "weekly": 7}, "Profit sharing period: daily (1) or weekly (7).")
+ON_OFF = Switch()
 AMOUNT = Amount()
 RATE = Amount(maximum=1)
 INVITE_CODE = InviteCode()
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("cooldown_enabled", "settings.cooldown.enabled", "unLeadType", Switch()),
+    Setting("cooldown_enabled", "settings.cooldown.enabled", "unLeadType", ON_OFF),
     Setting("cooldown_start", "settings.cooldown.start", "unLeadStartTime", EpochMillis(), Presence.OPTIONAL,
             switch="cooldown_enabled", when_off="cooldown_times_need_enabled"),
     Setting("cooldown_end", "settings.cooldown.end", "unLeadEndTime", EpochMillis(), Presence.WHEN_ON,
             switch="cooldown_enabled", when_off="cooldown_times_need_enabled"),
     Setting("position_type", "settings.position_type", "leadPositionType", POSITION_TYPES),
-    Setting("trade_protection", "settings.trade_protection", "tradeProtect", Switch(), description="Trade protection switch (tradeProtect)."),
+    Setting("trade_protection", "settings.trade_protection", "tradeProtect", ON_OFF, description="Trade protection switch (tradeProtect)."),
     Setting("profit_period", "settings.profit_sharing.period", "profitPeriod", PROFIT_PERIODS),
     Setting("profit_rate", "settings.profit_sharing.rate", "profitRate", AMOUNT),
     Setting("follower_min_asset", "settings.follower_minimums.asset", "followAssetLowerLimit", AMOUNT),
     Setting("follower_min_fixed_amount", "settings.follower_minimums.fixed_amount", "fixedAmountFollowMin", AMOUNT),
     Setting("follower_min_fixed_rate", "settings.follower_minimums.fixed_rate", "fixedRateFollowMin", AMOUNT),
-    Setting("invite_required", "settings.invite.required", "isNeedInvite", Switch()),
+    Setting("invite_required", "settings.invite.required", "isNeedInvite", ON_OFF),
     Setting("invite_scope", "settings.invite.scope", "inviteScope", Integer()),
     Setting("invite_code", "settings.invite.code", "inviteCode", INVITE_CODE, Presence.OPTIONAL,
             switch="invite_required", when_off="invite_code_needs_required",
             sensitive=True, send=Send.WHEN_CHANGED, env_key="code_env"),
-    Setting("referral_enabled", "settings.referral_sharing.enabled", "recommendShare", Switch(), Presence.IN_GROUP),
+    Setting("referral_enabled", "settings.referral_sharing.enabled", "recommendShare", ON_OFF, Presence.IN_GROUP),
     Setting("referral_rate", "settings.referral_sharing.rate", "recommendShareRate", RATE, Presence.WHEN_ON,
             switch="referral_enabled"),
 )
