@@ -43,12 +43,12 @@ def expand(paths: list[str | Path]) -> tuple[list[Path], list[ConfigIssue]]:
             files.append(p)
         else:
             issues.append(ConfigIssue(str(p), 1, 1, "", "no such file or directory"))
-    seen: set[Path] = set()
+    seen: set[tuple[int, int]] = set()
     unique = []
     for f in files:
-        key = f.resolve()
-        if key not in seen:
-            seen.add(key)
+        st = f.stat()
+        if (st.st_dev, st.st_ino) not in seen:  # the same file named twice (or through a link)
+            seen.add((st.st_dev, st.st_ino))
             unique.append(f)
     return unique, issues
 

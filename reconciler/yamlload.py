@@ -175,13 +175,14 @@ class _Builder:
         self.expanded = 0
 
     def build(self, node, path: Path_, depth: int):
-        again = id(node) in self.built
-        self.built.add(id(node))
-        self.expanding += again
+        if id(node) not in self.built:
+            self.built.add(id(node))
+            return self._build(node, path, depth)
+        self.expanding += 1  # an alias: count every value it expands to
         try:
             return self._build(node, path, depth)
         finally:
-            self.expanding -= again
+            self.expanding -= 1
 
     def _build(self, node, path: Path_, depth: int):
         if self.expanding:
