@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal, InvalidOperation
 
+import pytest
 from e2e_kit import config_text, leader_yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -53,6 +54,9 @@ def body(data) -> bytes:
     return json.dumps({"code": 200, "msg": "success", "data": data}, allow_nan=True).encode()
 
 
+# the sandbox's and the client's threads use `random` (seeds, retry jitter) while hypothesis
+# draws the next example: harmless here, and not the strategies' own use of it
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(config=config_answers(), symbols=list_answers, orders=list_answers)
 @example(config={**GOOD, "profitRate": "abc"}, symbols=[], orders=[])
