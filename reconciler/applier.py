@@ -186,12 +186,18 @@ class Applier:
     @contextmanager
     def _writing(self, leader: str, what: str):
         """Mark a write as in flight while it is being sent and answered."""
+        from reconciler.exchange import InterruptedRequest
+
         key = threading.get_ident()
         with self._lock:
             self._in_flight[key] = f"leader {leader}: {what}"
-            self._sent = True
+        sent = True
         try:
             yield
+        except InterruptedRequest:
+            sent = False  # stopped before it left
+            raise
         finally:
             with self._lock:
                 self._in_flight.pop(key, None)
+                self._sent = self._sent or sent

@@ -118,12 +118,18 @@ def _log_requests() -> None:
     """-v: the client's request log (method, path, status, code, weight, timing; no secrets) on stderr."""
     import logging
 
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("leaderctl: %(message)s"))
+    class ToStderr(logging.StreamHandler):
+        """Writes to whatever sys.stderr is when a line is logged (it may be replaced)."""
+
+        stream = property(lambda self: sys.stderr, lambda self, value: None)
+
     for name in ("leaderctl", "reconciler.exchange"):
         logger = logging.getLogger(name)
         logger.setLevel(logging.DEBUG)
-        logger.addHandler(handler)
+        if not any(type(h).__name__ == "ToStderr" for h in logger.handlers):  # once per process
+            handler = ToStderr()
+            handler.setFormatter(logging.Formatter("leaderctl: %(message)s"))
+            logger.addHandler(handler)
 
 
 def _color(o: dict) -> bool:

@@ -15,6 +15,7 @@ every mistake.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -103,7 +104,15 @@ def load_desired(paths: list[str | Path]) -> Desired:
     unused = [p for name, p in profiles.items() if name not in resolution.used]
     warnings = tuple(f"warning: {_where(p, p.base)}: profile {p.name!r} is not extended by any leader" for p in unused)
     built = {name: build(m) for name, m in resolution.merged.items()}
-    return Desired(leaders=built, files=tuple(files), warnings=warnings)
+    return Desired(leaders=built, files=tuple(files), warnings=warnings, fingerprint=_fingerprint(docs))
+
+
+def _fingerprint(docs) -> str:
+    """A digest of the config files exactly as they were read (names and bytes)."""
+    digest = hashlib.sha256()
+    for doc in sorted(docs, key=lambda d: d.file):
+        digest.update(doc.file.encode() + b"\0" + doc.sha256)
+    return digest.hexdigest()
 
 
 def _where(layer: Layer, path) -> Location:
@@ -177,7 +186,7 @@ def check_leader(merged: Merged, *, fast: bool = False) -> list[ConfigIssue]:
         for rel, message, at_key in schema.translate(error):
             if message.startswith("missing required key"):
                 key = message.split("'")[1]
-                if _covered(".".join(map(str, rel + (key,))), ignored):
+                if spec.covers(ignored, ".".join(map(str, rel + (key,)))):
                     continue  # the exchange owns it: no need to write it
                 if extended:
                     where = ".".join(map(str, rel + (key,)))
@@ -191,10 +200,6 @@ def check_leader(merged: Merged, *, fast: bool = False) -> list[ConfigIssue]:
 def _ignored(data: dict) -> tuple[str, ...]:
     raw = data.get("ignore")
     return tuple(p for p in raw if isinstance(p, str)) if isinstance(raw, list) else ()
-
-
-def _covered(path: str, ignored) -> bool:
-    return any(path == p or path.startswith(p + ".") for p in ignored)
 
 
 def _get(data, rel: tuple):

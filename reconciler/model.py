@@ -72,7 +72,7 @@ class LeaderSpec:
         return found or self.location
 
     def ignores(self, path: str) -> bool:
-        return any(path == p or path.startswith(p + ".") for p in self.ignored)
+        return spec.covers(self.ignored, path)
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,7 @@ class Desired:
     leaders: dict[str, LeaderSpec]
     files: tuple[Path, ...] = ()
     warnings: tuple[str, ...] = ()
+    fingerprint: str = ""  # of the files as they were read (config.load_desired)
 
 
 @dataclass(frozen=True)

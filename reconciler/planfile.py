@@ -9,7 +9,6 @@ was reviewed, for exactly the leaders the file names.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -77,10 +76,8 @@ REMEDY = "create one with `leaderctl plan --out FILE`"
 
 
 def config_fingerprint(desired: Desired) -> str:
-    digest = hashlib.sha256()
-    for f in sorted(desired.files, key=lambda p: str(p)):
-        digest.update(str(f).encode() + b"\0" + hashlib.sha256(Path(f).read_bytes()).digest())
-    return digest.hexdigest()
+    """What the plan was made from: the config files as they were read, not read again."""
+    return desired.fingerprint
 
 
 def save(plan: Plan, path: Path) -> None:

@@ -38,17 +38,6 @@ SYMBOL_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._-]*$"
 SYMBOL_MAX_LENGTH = 64
 
 
-class Shown(StrEnum):
-    """How a value is shown in plans."""
-
-    SWITCH = "switch"
-    CHOICE = "choice"
-    DECIMAL = "decimal"
-    INTEGER = "integer"
-    TIMESTAMP = "timestamp"
-    TEXT = "text"
-
-
 class Unreadable(ValueError):
     """An exchange value a codec cannot read (the caller names the field and endpoint)."""
 
@@ -59,7 +48,6 @@ class Unreadable(ValueError):
 class Codec:
     """Converts one kind of value: YAML <-> typed <-> API, plus its schema and display."""
 
-    shown = Shown.TEXT
 
     def schema(self) -> dict:
         raise NotImplementedError
@@ -88,7 +76,6 @@ class Codec:
 
 
 class Switch(Codec):
-    shown = Shown.SWITCH
 
     def schema(self) -> dict:
         return {"type": "boolean"}
@@ -113,7 +100,6 @@ class Switch(Codec):
 class Choice(Codec):
     """User words for the exchange's integer codes (`cross` <-> 0)."""
 
-    shown = Shown.CHOICE
 
     def __init__(self, words: dict[str, int], description: str):
         self.words = words
@@ -134,7 +120,6 @@ class Choice(Codec):
 
 
 class Integer(Codec):
-    shown = Shown.INTEGER
 
     def __init__(self, minimum: int = 0, maximum: int = MAX_INT32):
         self.minimum, self.maximum = minimum, maximum
@@ -156,7 +141,6 @@ class Amount(Codec):
     spelling ("0.10" -> "0.1"); compared by value.
     """
 
-    shown = Shown.DECIMAL
 
     INTEGER_DIGITS = 18  # amounts stay below 10^18 (the exchange publishes no bound; 64-bit safe)
 
@@ -217,7 +201,6 @@ class Amount(Codec):
 class EpochMillis(Codec):
     """A time: RFC 3339 with a zone or epoch millis in YAML; epoch millis everywhere else."""
 
-    shown = Shown.TIMESTAMP
 
     def schema(self) -> dict:
         return {
@@ -412,15 +395,14 @@ SECTIONS = {
 # The symbol list: not a Setting (a set, diffed by member), but named here once.
 SYMBOLS_PATH = "symbols"
 SYMBOLS_FIELD = "symbolIds"
-FOLLOWERS_PATH = "followers.remove"
 
 # Every path `ignore:` accepts: a setting, a section (subtree), `settings`, or the symbols.
 IGNORABLE = frozenset({s.path for s in SETTINGS} | set(SECTIONS) | {"settings", SYMBOLS_PATH})
 
 
-def settings_under(path: str) -> tuple[Setting, ...]:
-    """The settings at `path` or below it (a leaf, a section or `settings`)."""
-    return tuple(s for s in SETTINGS if s.path == path or s.path.startswith(path + "."))
+def covers(paths, path: str) -> bool:
+    """Whether `path` is one of `paths` or below one of them (`ignore:` takes subtrees)."""
+    return any(path == p or path.startswith(p + ".") for p in paths)
 
 
 def managed(setting: Setting, values) -> bool:
@@ -433,18 +415,9 @@ def managed(setting: Setting, values) -> bool:
 # --- rules ------------------------------------------------------------------------------------
 
 
-class Checked(StrEnum):
-    """Where a rule is checked."""
-
-    CONFIG = "config"  # validate: one leader's merged config
-    CONFIG_SET = "config_set"  # validate: across every leader of the config set
-    LIVE = "live"  # plan: the desired state against the live state
-
-
 @dataclass(frozen=True)
 class Rule:
     name: str
-    checked: Checked
     code: int | None  # the exchange code it avoids; None when the exchange documents none
     message: str  # str.format template, what happened and what to do
     path: str | None = None  # the path it reports at
@@ -455,42 +428,41 @@ class Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("leaders_or_profiles", Checked.CONFIG, None, "missing required key 'leaders' (or 'profiles')"),
-    Rule("cooldown_end_not_zero", Checked.CONFIG, -120078,
+    # validate, on one leader's merged config (those with `forbids` are in the JSON Schema too)
+    Rule("leaders_or_profiles", None, "missing required key 'leaders' (or 'profiles')"),
+    Rule("cooldown_end_not_zero", -120078,
          "must not be 0 (1970-01-01T00:00:00Z) when cooldown is enabled: set the end of the cool-down window", "settings.cooldown.end",
          forbids={"const": 0}),
-    Rule("cooldown_end_after_start", Checked.CONFIG, -120078,
+    Rule("cooldown_end_after_start", -120078,
          "the cool-down end must not be before its start", "settings.cooldown.end"),
-    Rule("cooldown_times_need_enabled", Checked.CONFIG, None,
+    Rule("cooldown_times_need_enabled", None,
          "not allowed when cooldown is disabled (enabled: false): remove {key!r}"),
-    Rule("invite_code_needs_required", Checked.CONFIG, None,
+    Rule("invite_code_needs_required", None,
          "an invite code is only used with `required: true`: remove it or set required: true"),
-    Rule("invite_code_or_env", Checked.CONFIG, None, "set either 'code' or 'code_env', not both", "settings.invite"),
-    Rule("invite_code_chinese", Checked.CONFIG, -120512,
+    Rule("invite_code_or_env", None, "set either 'code' or 'code_env', not both", "settings.invite"),
+    Rule("invite_code_chinese", -120512,
          "the invite code must not contain Chinese characters", "settings.invite.code"),
-    Rule("referral_rate_positive", Checked.CONFIG, -120072,
+    Rule("referral_rate_positive", -120072,
          "must be greater than 0 when referral sharing is enabled", "settings.referral_sharing.rate",
          forbids={"oneOf": [{"type": "string", "pattern": "^0+(\\.0+)?$"}, {"type": "number", "const": 0}]}),
-    Rule("leader_name_unique", Checked.CONFIG_SET, None,
+    # validate, across every leader of the config set
+    Rule("leader_name_unique", None,
          "leader {name!r} is already defined at {first}: leader names must be unique across files"),
-    Rule("profile_name_unique", Checked.CONFIG_SET, None,
+    Rule("profile_name_unique", None,
          "profile {name!r} is already defined at {first}: profile names must be unique across files"),
-    Rule("credential_env_private", Checked.CONFIG_SET, None,
+    Rule("credential_env_private", None,
          "{env} is already the {role} of leader {owner!r} ({first}): each leader's API key and secret "
          "must have variables of their own, never shared or used as an invite code (code_env)"),
-    Rule("symbol_available", Checked.LIVE, None,
+    # plan: the desired state against the live state
+    Rule("symbol_available", None,
          "symbol {symbol} is not among this leader's available pairs: remove it from symbols", SYMBOLS_PATH),
-    Rule("symbol_in_use", Checked.LIVE, -32090,
+    Rule("symbol_in_use", -32090,
          "symbol {symbol} has current lead orders and cannot be disabled (the exchange would answer -32090): "
          "close them first or keep it in symbols", SYMBOLS_PATH),
-    Rule("position_type_held", Checked.LIVE, -32093,
+    Rule("position_type_held", -32093,
          "position_type cannot change to {wanted} while current lead orders hold {held} positions "
          "(the exchange would answer -32093): close them first", "settings.position_type"),
 )
 
 RULE = {r.name: r for r in RULES}
 
-
-def rules_for_code(code: int) -> tuple[Rule, ...]:
-    """The rules that avoid an exchange code (the error advice names them)."""
-    return tuple(r for r in RULES if r.code == code)

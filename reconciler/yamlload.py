@@ -7,6 +7,7 @@ and timestamps stay the strings the user wrote (the schema checks them).
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -91,6 +92,7 @@ class Document:
 
     file: str
     data: object = None
+    sha256: bytes = b""  # of the bytes read: what a saved plan was made from
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
 
@@ -135,6 +137,7 @@ def load(path: Path, display: str | None = None) -> tuple[Document, list[ConfigI
         raw = path.read_bytes()
     except OSError as e:
         return doc, [ConfigIssue(name, 1, 1, "", f"cannot read file: {e.strerror or e}")]
+    doc.sha256 = hashlib.sha256(raw).digest()
     if len(raw) > MAX_BYTES:
         return doc, [ConfigIssue(name, 1, 1, "", f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB: not a leader config")]
     if b"\x00" in raw:

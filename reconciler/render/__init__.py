@@ -57,10 +57,9 @@ def as_json_value(change: Change, value):
 
 
 def summary(plan) -> dict:
-    counts = {"leaders": len(plan.leaders)}
-    counts.update({status.value: plan.count(status) for status in LeaderStatus if status is not LeaderStatus.CHANGES})
-    counts["changes"] = plan.count(LeaderStatus.CHANGES)
-    return {k: counts[k] for k in ("leaders", "changes", "in_sync", "blocked", "error")}
+    """CONTRACT §4's order: leaders, changes, in_sync, blocked, error."""
+    order = (LeaderStatus.CHANGES, LeaderStatus.IN_SYNC, LeaderStatus.BLOCKED, LeaderStatus.ERROR)
+    return {"leaders": len(plan.leaders), **{status.value: plan.count(status) for status in order}}
 
 
 def result_summary(result) -> dict:

@@ -171,3 +171,15 @@ def test_an_exchange_error_shows_its_code_once(exchange):
     r = exchange.run("plan", path)
     assert r.exit_code == 1
     assert r.stdout.count("-120041") == 1, r.stdout
+
+
+def test_the_request_log_is_one_line_per_request_without_secrets_however_often_it_is_asked_for(exchange):
+    acct = exchange.account("desk")
+    path = exchange.write(config_text(leader_yaml("desk")))
+    for _ in range(2):  # a second run in the same process must not log every line twice
+        exchange.sb.clear_requests()
+        r = exchange.run("plan", "-v", path)
+        lines = [line for line in r.stderr.splitlines() if line.startswith("leaderctl: ")]
+        assert lines and len(lines) == len(exchange.sb.requests), r.stderr
+        assert all(" -> HTTP " in line for line in lines)
+        assert acct.api_key not in r.output and acct.api_secret not in r.output and "signature" not in r.output

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from test_sandbox_config_rules import _with
 
 import reconciler.sandbox
 from reconciler.sandbox.rules import CHINESE, CONFIG_FIELDS, DECIMAL_FIELDS, RULES
@@ -26,12 +27,7 @@ REFERRAL_ON = {"recommendShare": 1, "recommendShareRate": "0.2"}
 
 def _put(api, base, changes, raw=None):
     """PUT base+changes; `raw` (JSON text) is spliced in where a value is RAW."""
-    body = copy.deepcopy(base)
-    for key, value in changes.items():
-        if value is None:
-            body.pop(key, None)
-        else:
-            body[key] = value
+    body = _with(base, changes)
     content = json.dumps(body).replace(json.dumps(RAW), raw) if raw is not None else json.dumps(body)
     return api.request("PUT", CONFIG, content=content.encode()).json()
 
