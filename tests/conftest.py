@@ -15,6 +15,7 @@ import tempfile
 
 import httpx
 import pytest
+import re
 
 from reconciler.sandbox import Sandbox
 
@@ -119,3 +120,37 @@ def base_config(sandbox):
     body["unLeadEndTime"] = int(body["unLeadEndTime"])
     body["symbolIds"] = [s["symbolId"] for s in sandbox.account_state("alpha")["symbols"] if s["isLead"]]
     return body
+
+
+# --- the `slow` marker ----------------------------------------------------------
+# A test module that starts processes (subprocess, or one of the kits that run the CLI
+# or a standalone sandbox) is slow; `pytest -m "not slow"` runs the in-process suite.
+# Decided from the module's own imports, so a new subprocess test is marked by itself.
+_PROCESS_KITS = re.compile(
+    r"^\s*(?:import subprocess|from subprocess |(?:from|import) \.?(?:\w+\.)*"
+    r"(?:e2e_kit|github_kit|gitops_testkit|sandbox_process|sandbox_procs|readme_kit|lint_kit|"
+    r"exchange_httpkit)\b)",
+    re.M,
+)
+_slow_modules: dict[str, bool] = {}
+
+
+def _starts_processes(path) -> bool:
+    key = str(path)
+    if key not in _slow_modules:
+        try:
+            source = open(key, encoding="utf-8").read()
+        except OSError:
+            source = ""
+        _slow_modules[key] = bool(_PROCESS_KITS.search(source))
+    return _slow_modules[key]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: starts processes (CLI, standalone sandbox, installs)")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _starts_processes(item.path):
+            item.add_marker(pytest.mark.slow)
