@@ -7,7 +7,8 @@ belongs to the renderers, which format each value with its setting's codec.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, make_dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Callable
@@ -29,16 +30,31 @@ class Location:
         return f"{self.file}:{self.line}:{self.col}"
 
 
-# One leader's config in the user's words: one attribute per spec.SETTINGS row.
-# `None` means "not stated": for desired state it is not managed, for live state
-# the exchange did not report it.
-Settings = make_dataclass(
-    "Settings",
-    [(s.attr, object, field(default=None, repr=not s.sensitive)) for s in spec.SETTINGS],
-    frozen=True,
-)
-Settings.__module__ = __name__
-Settings.__doc__ = "One leader's settings, one attribute per spec.SETTINGS row (None: not stated)."
+@dataclass(frozen=True)
+class Settings:
+    """One leader's config in the user's words: one attribute per spec.SETTINGS row.
+
+    `None` means "not stated": for desired state it is not managed, for live state the
+    exchange did not report it. Declared here so that editors and type checkers see the
+    fields; tests/core/test_model_settings.py keeps it equal to spec.SETTINGS (names,
+    order, and sensitive values left out of repr).
+    """
+
+    cooldown_enabled: bool | None = None
+    cooldown_start: int | None = None  # epoch millis
+    cooldown_end: int | None = None  # epoch millis
+    position_type: str | None = None  # all | cross | isolated
+    trade_protection: bool | None = None
+    profit_period: str | None = None  # daily | weekly
+    profit_rate: Decimal | None = None
+    follower_min_asset: Decimal | None = None
+    follower_min_fixed_amount: Decimal | None = None
+    follower_min_fixed_rate: Decimal | None = None
+    invite_required: bool | None = None
+    invite_scope: int | None = None
+    invite_code: str | None = field(default=None, repr=False)  # sensitive
+    referral_enabled: bool | None = None
+    referral_rate: Decimal | None = None
 
 
 @dataclass(frozen=True)
