@@ -568,6 +568,17 @@ class LeaderClient:
     def __repr__(self) -> str:
         return f"LeaderClient({self._conn.endpoint!r})"
 
+    def keyed_hash(self, purpose: str, value: str) -> str:
+        """`value` as a hash keyed with this leader's API secret (reconciler/binding.py): binds
+        a secret into a digest or a saved plan without revealing it; the secret stays here."""
+        from reconciler.binding import keyed
+
+        return keyed(self._creds.api_secret, purpose, value)
+
+    def account_hash(self) -> str:
+        """Which account these credentials are: the API key, keyed with the secret."""
+        return self.keyed_hash("account", self._creds.api_key)
+
     def _get(self, path: str, params: Mapping[str, object] | None = None, *, settle: bool = False) -> Any:
         return self._conn.request("GET", LEADER + path, params, signed=self._creds, settle=settle)
 
