@@ -141,7 +141,7 @@ class Applier:
             try:
                 with self._writing(lp.name, "PUT config"):
                     res.put_sent = True
-                    reading.client.put_config(body)
+                    reading.client.put_config(body, report=res.messages.append)
             except InterruptedRequest:  # stopped before it left: nothing sent this time
                 res.put_sent = attempt > 1
                 res.messages.append("config not sent: interrupted")
