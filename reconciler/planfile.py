@@ -112,6 +112,8 @@ def save(plan: Plan, path: Path) -> None:
 
 def load(path: Path) -> dict:
     """The saved plan, checked against SCHEMA; PlanFileError (one line) otherwise."""
+    if Path(path).exists() and not Path(path).is_file():  # a FIFO or a device: reading could block forever
+        raise PlanFileError(f"{path}: not a regular file: {REMEDY}")
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"), parse_constant=_no_constant)
     except OSError as e:
