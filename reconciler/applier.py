@@ -25,6 +25,12 @@ from reconciler.planner import fingerprint, plan_leader, remaining
 from reconciler.runner import Reading, read_live, sealed
 from reconciler.spec import SETTINGS, SYMBOLS_PATH
 
+# A PUT is built from a read at most this old when it leaves: held back longer by the rate
+# limit (its budget, or a 429 the exchange did not process), it is not sent and is built
+# again from a new read, at most MAX_FRESH_READS times.
+FRESH_FOR_SECONDS = 2.0
+MAX_FRESH_READS = 3
+
 FOLLOWER_NOT_FOUND = -32045
 FOLLOWER_HAS_POSITION = -120055
 
@@ -90,12 +96,11 @@ class Applier:
             return res
         put = PutOutcome.NONE
         if lp.changes:
-            body = self._fresh_body(lp, reading, res)
-            if body is None:  # stale, or the fresh read failed: nothing is sent for this leader
+            put = self._fresh_put(lp, reading, res)
+            if put is None:  # stale, or the fresh read failed: nothing is sent for this leader
                 res.removals = dict.fromkeys(lp.follower_removals, Removal.NOT_STARTED)
                 res.result = LeaderOutcome.FAILED
                 return res
-            put = self._put_and_confirm(lp, reading, res, body)
         for user_id in lp.follower_removals:
             res.removals[user_id] = Removal.NOT_STARTED if self.stop.is_set() else self._remove(reading, user_id, res)
         res.result = outcome(put, res.removals)
@@ -103,7 +108,24 @@ class Applier:
 
     # -- the config ---------------------------------------------------------------------------
 
-    def _fresh_body(self, lp: LeaderPlan, reading: Reading, res: LeaderResult) -> dict | None:
+    def _fresh_put(self, lp: LeaderPlan, reading: Reading, res: LeaderResult) -> PutOutcome | None:
+        """Read, build the PUT from that read, send it; None when nothing may be sent (stale)."""
+        from reconciler.exchange import WaitedBeforeSending
+
+        planned = reading.live
+        for _ in range(MAX_FRESH_READS):
+            body = self._fresh_body(lp, reading, planned, res)
+            if body is None:
+                return None
+            try:
+                return self._put_and_confirm(lp, reading, res, body)
+            except WaitedBeforeSending:  # not sent: its read has aged; read again
+                res.put_sent = False
+                continue
+        res.messages.append(f"config not sent: the rate limit held the write back after each of {MAX_FRESH_READS} fresh reads; run apply again")
+        return None
+
+    def _fresh_body(self, lp: LeaderPlan, reading: Reading, planned, res: LeaderResult) -> dict | None:
         """The PUT body from a read taken now; None (a message said why) when nothing may be sent.
 
         Ignored paths take their values from this read. Anything else that moved since the
@@ -120,7 +142,7 @@ class Applier:
             res.messages.append(f"config not sent: reading the live state just before the write failed: {e}")
             return None
         now = sealed(plan_leader(reading.leader, fresh), reading.client)
-        moved = moved_paths(reading.leader, reading.live, fresh)
+        moved = moved_paths(reading.leader, planned, fresh)
         if not moved and [_key(c) for c in now.changes] != [_key(c) for c in lp.changes]:
             moved = ["the planned changes"]
         if not moved and now.sealed != lp.sealed:
@@ -135,17 +157,21 @@ class Applier:
 
     def _put_and_confirm(self, lp: LeaderPlan, reading: Reading, res: LeaderResult, body: dict) -> PutOutcome:
         """PUT the body, settle an unknown outcome by reading back, confirm the result."""
-        from reconciler.exchange import InterruptedRequest, OutcomeUnknownError
+        from reconciler.exchange import InterruptedRequest, OutcomeUnknownError, WaitedBeforeSending
 
         for attempt in range(1, self.max_put_attempts + 1):
             try:
                 with self._writing(lp.name, "PUT config"):
                     res.put_sent = True
-                    reading.client.put_config(body, report=res.messages.append)
+                    # the first attempt leaves within FRESH_FOR_SECONDS of its read, or not at all
+                    fresh_for = FRESH_FOR_SECONDS if attempt == 1 else None
+                    reading.client.put_config(body, report=res.messages.append, fresh_for=fresh_for)
             except InterruptedRequest:  # stopped before it left: nothing sent this time
                 res.put_sent = attempt > 1
                 res.messages.append("config not sent: interrupted")
                 return PutOutcome.NOT_SENT if attempt == 1 else PutOutcome.UNKNOWN
+            except WaitedBeforeSending:
+                raise  # not sent: _fresh_put reads again
             except OutcomeUnknownError as e:
                 settled = self._settle(lp, reading, res, e.label, last=attempt == self.max_put_attempts)
                 if settled is not None:
@@ -228,7 +254,7 @@ class Applier:
     @contextmanager
     def _writing(self, leader: str, what: str):
         """Mark a write as in flight while it is being sent and answered."""
-        from reconciler.exchange import InterruptedRequest
+        from reconciler.exchange import InterruptedRequest, WaitedBeforeSending
 
         key = threading.get_ident()
         with self._lock:
@@ -236,8 +262,8 @@ class Applier:
         sent = True
         try:
             yield
-        except InterruptedRequest:
-            sent = False  # stopped before it left
+        except (InterruptedRequest, WaitedBeforeSending):
+            sent = False  # stopped (or held back) before it left
             raise
         finally:
             with self._lock:

@@ -44,6 +44,7 @@ from .errors import (
     ExchangeError,
     InterruptedRequest,
     UnexpectedResponseError,
+    WaitedBeforeSending,
 )
 from .limiter import WeightLimiter
 from .proxy import proxy_for
@@ -401,6 +402,7 @@ class Connection:
         signed: _Credentials | None,
         settle: bool = False,
         report: Callable[[str], None] | None = None,
+        fresh_for: float | None = None,
     ) -> Any:
         """Send one call with limiting, signing and retries; returns `data`.
 
@@ -408,6 +410,9 @@ class Connection:
         Each attempt is signed afresh (new timestamp) after the limiter admits it.
         `settle` marks a read that settles a write already sent: allowed after interrupt().
         `report` is told when a write was resent signed the other way (see _resign).
+        `fresh_for`: the body was built from a read just taken; if the rate limit holds the
+        call back longer than this many seconds (the budget, or a 429, which the exchange
+        did not process), it is not sent: WaitedBeforeSending, for the caller to read again.
         """
         call = Call(method, path, signed=signed is not None, secrets=self._secrets(signed, body), settle=settle)
         content = encode_body(body) if body is not None else None
@@ -419,7 +424,7 @@ class Connection:
         tries = _Tries()
         variant = self.body_signing if content else Variant.QUERY
         while True:
-            reply = self._attempt(call, params, headers, content, signed, tries, variant)
+            reply = self._attempt(call, params, headers, content, signed, tries, variant, fresh_for)
             decision = classify(call, reply.status, reply.payload, reply.headers,
                                 now=self.settings.wall_ms() / 1000, max_wait=self.settings.max_pause)
             outcome = self._outcome(decision.kind, tries)
@@ -427,6 +432,8 @@ class Connection:
             if decision.kind is Kind.WAIT:  # every thread waits, even when this call gives up
                 self.limiter.pause(decision.seconds or 0.0)
                 log.warning("%s: rate limited; pausing every request for %.1f s", call.endpoint, decision.seconds or 0.0)
+                if fresh_for is not None and outcome is Kind.WAIT:  # not processed: read again after the pause
+                    raise WaitedBeforeSending(call.endpoint, decision.seconds or 0.0)
             if outcome is Kind.DONE:
                 self._accepted(call, variant, tries, report)
                 return decision.data
@@ -489,10 +496,14 @@ class Connection:
             self._resync(tries.clock_version, call.settle)
 
     def _attempt(self, call: Call, params, headers: dict, content: bytes | None, signed, tries: _Tries,
-                 variant: Variant = Variant.QUERY) -> _Reply:
+                 variant: Variant = Variant.QUERY, fresh_for: float | None = None) -> _Reply:
         check = partial(self._check_usable, call)
         check()
+        began = time.monotonic()
         with self.limiter.slot(check=check):  # raises at once after a ban, close or interrupt
+            waited = time.monotonic() - began
+            if fresh_for is not None and waited > fresh_for:
+                raise WaitedBeforeSending(call.endpoint, waited)  # never left: its weight is spent, nothing else
             tries.attempts += 1
             tries.clock_version = self._offset_version
             url = self._url(call.path, params, signed, content, variant)
@@ -648,9 +659,10 @@ class LeaderClient:
             raise UnexpectedResponseError(endpoint=f"GET {LEADER}/config")
         return data
 
-    def put_config(self, body: dict, *, report: Callable[[str], None] | None = None) -> None:
-        """`report`: told (in words) when the PUT had to be signed the other way (-1022)."""
-        self._conn.request("PUT", LEADER + "/config", body=body, signed=self._creds, report=report)
+    def put_config(self, body: dict, *, report: Callable[[str], None] | None = None, fresh_for: float | None = None) -> None:
+        """`report`: told (in words) when the PUT had to be signed the other way (-1022).
+        `fresh_for`: seconds the rate limit may hold it back before it is not sent (request())."""
+        self._conn.request("PUT", LEADER + "/config", body=body, signed=self._creds, report=report, fresh_for=fresh_for)
 
     def get_symbols(self) -> list[dict]:
         return self._list("/symbols")

@@ -100,3 +100,38 @@ def test_a_pair_to_disable_that_got_a_lead_order_at_the_prompt_is_refused_before
     assert exchange.writes() == []  # found on the fresh read (-32090), not by sending
     assert "-32090" in screen or "lead order" in screen, screen
     assert "stale" in screen
+
+
+def test_a_put_held_back_by_a_429_is_built_again_from_a_read_after_the_wait(exchange):
+    """A 429 (not processed) on the PUT: the pause is waited out, the config read again, and the
+    PUT carries what the ignored path holds after the wait, not what it held before."""
+    import threading
+
+    from reconciler.sandbox import Fault
+
+    set_live(exchange, "desk", profitRate="0.05", followAssetLowerLimit="70")
+    path = exchange.write(config_text(leader_yaml("desk", rate="0.1", extra="ignore: [settings.follower_minimums]\n")))
+    exchange.sb.inject(Fault(method="PUT", kind="429", retry_after=1, times=1))
+    done = threading.Event()
+
+    def edit_during_the_pause():
+        while not done.is_set():
+            if exchange.puts():  # the first PUT was answered 429
+                edit(exchange, "desk", followAssetLowerLimit="88")()
+                return
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=edit_during_the_pause)
+    watcher.start()
+    try:
+        r = exchange.run("apply", "--auto-approve", path)
+    finally:
+        done.set()
+        watcher.join()
+    assert r.exit_code == 0, r.output
+    first, second = exchange.puts()
+    assert first.code == -1003 and first.body["followAssetLowerLimit"] == "70"
+    assert second.body["followAssetLowerLimit"] == "88" and second.body["profitRate"] == "0.1"
+    assert exchange.config("desk")["followAssetLowerLimit"] == "88"
+    gets = [q for q in exchange.sb.requests if q.method == "GET" and q.path.endswith("/config")]
+    assert len(gets) == 4  # plan, fresh read, fresh read after the pause, read-back
