@@ -1,7 +1,11 @@
 """Apply a plan: one PUT per leader with changes, confirmed by reading back; then
 the follower removals.
 
-Money-safe rules: only the body the plan computed is sent; a write answered by a
+Money-safe rules: each PUT is built from a read taken just before it is sent
+(after the confirmation prompt and every wait before it): ignored paths carry
+their live values as they are then, and a leader whose other live values moved
+since the plan (or whose fresh state the exchange would refuse, e.g. -32090) is
+refused as stale, nothing sent for it. A write answered by a
 5XX, a timeout, -1006/-1007 or a malformed answer is settled by reading the state
 back, never assumed; success is only reported after the read-back matches. Once
 `stop` is set (the first Ctrl-C or SIGTERM) no new write starts: writes in flight
@@ -17,8 +21,15 @@ from enum import StrEnum
 from reconciler.errors import LeaderctlError
 from reconciler.live import refresh_config
 from reconciler.model import LeaderOutcome, LeaderPlan, LeaderResult, LeaderStatus, Removal, Result
-from reconciler.planner import fingerprint, remaining
-from reconciler.runner import Reading
+from reconciler.planner import fingerprint, plan_leader, remaining
+from reconciler.runner import Reading, read_live, sealed
+from reconciler.spec import SETTINGS, SYMBOLS_PATH
+
+# A PUT is built from a read at most this old when it leaves: held back longer by the rate
+# limit (its budget, or a 429 the exchange did not process), it is not sent and is built
+# again from a new read, at most MAX_FRESH_READS times.
+FRESH_FOR_SECONDS = 2.0
+MAX_FRESH_READS = 3
 
 FOLLOWER_NOT_FOUND = -32045
 FOLLOWER_HAS_POSITION = -120055
@@ -83,7 +94,13 @@ class Applier:
             res.removals = dict.fromkeys(lp.follower_removals, Removal.NOT_STARTED)
             res.result = LeaderOutcome.NOT_STARTED if lp.writes else LeaderOutcome.IN_SYNC
             return res
-        put = self._put_and_confirm(lp, reading, res) if lp.changes else PutOutcome.NONE
+        put = PutOutcome.NONE
+        if lp.changes:
+            put = self._fresh_put(lp, reading, res)
+            if put is None:  # stale, or the fresh read failed: nothing is sent for this leader
+                res.removals = dict.fromkeys(lp.follower_removals, Removal.NOT_STARTED)
+                res.result = LeaderOutcome.FAILED
+                return res
         for user_id in lp.follower_removals:
             res.removals[user_id] = Removal.NOT_STARTED if self.stop.is_set() else self._remove(reading, user_id, res)
         res.result = outcome(put, res.removals)
@@ -91,19 +108,70 @@ class Applier:
 
     # -- the config ---------------------------------------------------------------------------
 
-    def _put_and_confirm(self, lp: LeaderPlan, reading: Reading, res: LeaderResult) -> PutOutcome:
+    def _fresh_put(self, lp: LeaderPlan, reading: Reading, res: LeaderResult) -> PutOutcome | None:
+        """Read, build the PUT from that read, send it; None when nothing may be sent (stale)."""
+        from reconciler.exchange import WaitedBeforeSending
+
+        planned = reading.live
+        for _ in range(MAX_FRESH_READS):
+            body = self._fresh_body(lp, reading, planned, res)
+            if body is None:
+                return None
+            try:
+                return self._put_and_confirm(lp, reading, res, body)
+            except WaitedBeforeSending:  # not sent: its read has aged; read again
+                res.put_sent = False
+                continue
+        res.messages.append(f"config not sent: the rate limit held the write back after each of {MAX_FRESH_READS} fresh reads; run apply again")
+        return None
+
+    def _fresh_body(self, lp: LeaderPlan, reading: Reading, planned, res: LeaderResult) -> dict | None:
+        """The PUT body from a read taken now; None (a message said why) when nothing may be sent.
+
+        Ignored paths take their values from this read. Anything else that moved since the
+        plan, a change list that is no longer the reviewed one, or a problem the fresh state
+        shows (a pair to disable now has a lead order: -32090) makes the leader stale."""
+        from reconciler.exchange import InterruptedRequest
+
+        try:
+            fresh = read_live(reading.client, reading.leader)
+        except InterruptedRequest:
+            res.messages.append("config not sent: interrupted")
+            return None
+        except LeaderctlError as e:
+            res.messages.append(f"config not sent: reading the live state just before the write failed: {e}")
+            return None
+        now = sealed(plan_leader(reading.leader, fresh), reading.client)
+        moved = moved_paths(reading.leader, planned, fresh)
+        if not moved and [_key(c) for c in now.changes] != [_key(c) for c in lp.changes]:
+            moved = ["the planned changes"]
+        if not moved and now.sealed != lp.sealed:
+            moved = ["a sensitive value (the invite code)"]
+        if moved or now.problems or now.body is None:
+            why = "; ".join([f"{', '.join(moved)} changed on the exchange since the plan"] if moved else [])
+            why = "; ".join(filter(None, [why] + [p.message for p in now.problems])) or "the plan no longer applies"
+            res.messages.append(f"stale: config not sent: {why}: run plan again")
+            return None
+        reading.live = fresh  # what a read-back is compared with from now on
+        return now.body
+
+    def _put_and_confirm(self, lp: LeaderPlan, reading: Reading, res: LeaderResult, body: dict) -> PutOutcome:
         """PUT the body, settle an unknown outcome by reading back, confirm the result."""
-        from reconciler.exchange import InterruptedRequest, OutcomeUnknownError
+        from reconciler.exchange import InterruptedRequest, OutcomeUnknownError, WaitedBeforeSending
 
         for attempt in range(1, self.max_put_attempts + 1):
             try:
                 with self._writing(lp.name, "PUT config"):
                     res.put_sent = True
-                    reading.client.put_config(lp.body)
+                    # the first attempt leaves within FRESH_FOR_SECONDS of its read, or not at all
+                    fresh_for = FRESH_FOR_SECONDS if attempt == 1 else None
+                    reading.client.put_config(body, report=res.messages.append, fresh_for=fresh_for)
             except InterruptedRequest:  # stopped before it left: nothing sent this time
                 res.put_sent = attempt > 1
                 res.messages.append("config not sent: interrupted")
                 return PutOutcome.NOT_SENT if attempt == 1 else PutOutcome.UNKNOWN
+            except WaitedBeforeSending:
+                raise  # not sent: _fresh_put reads again
             except OutcomeUnknownError as e:
                 settled = self._settle(lp, reading, res, e.label, last=attempt == self.max_put_attempts)
                 if settled is not None:
@@ -186,7 +254,7 @@ class Applier:
     @contextmanager
     def _writing(self, leader: str, what: str):
         """Mark a write as in flight while it is being sent and answered."""
-        from reconciler.exchange import InterruptedRequest
+        from reconciler.exchange import InterruptedRequest, WaitedBeforeSending
 
         key = threading.get_ident()
         with self._lock:
@@ -194,10 +262,23 @@ class Applier:
         sent = True
         try:
             yield
-        except InterruptedRequest:
-            sent = False  # stopped before it left
+        except (InterruptedRequest, WaitedBeforeSending):
+            sent = False  # stopped (or held back) before it left
             raise
         finally:
             with self._lock:
                 self._in_flight.pop(key, None)
                 self._sent = self._sent or sent
+
+
+def _key(change) -> tuple:
+    return (change.path, change.field, str(change.action), change.before, change.after)
+
+
+def moved_paths(leader, before, after) -> list[str]:
+    """The paths not ignored by `leader` whose live values differ between two reads (pure;
+    names only, never values: the invite code is among them)."""
+    moved = [s.path for s in SETTINGS if not leader.ignores(s.path) and getattr(before.settings, s.attr) != getattr(after.settings, s.attr)]
+    if not leader.ignores(SYMBOLS_PATH) and set(before.symbols) != set(after.symbols):
+        moved.append(SYMBOLS_PATH)
+    return moved

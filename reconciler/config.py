@@ -35,13 +35,16 @@ def expand(paths: list[str | Path]) -> tuple[list[Path], list[ConfigIssue]]:
     issues: list[ConfigIssue] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found, broken = _scan(p)
+            found, broken, special = _scan(p)
             issues += [ConfigIssue(str(b), 1, 1, "", "broken symbolic link: its target does not exist; fix or remove the link") for b in broken]
-            if not found and not broken:
+            issues += [ConfigIssue(str(f), 1, 1, "", f"{_not_regular(f)}: a config file must be a regular file") for f in special]
+            if not found and not broken and not special:
                 issues.append(ConfigIssue(str(p), 1, 1, "", "no *.yaml or *.yml files in this directory"))
             files.extend(found)
-        elif p.exists():
+        elif p.is_file():
             files.append(p)
+        elif p.exists():  # a FIFO, a device, a socket: reading it could block forever
+            issues.append(ConfigIssue(str(p), 1, 1, "", f"{_not_regular(p)}: give a YAML file or a directory of them"))
         else:
             issues.append(ConfigIssue(str(p), 1, 1, "", "no such file or directory"))
     seen: set[tuple[int, int]] = set()
@@ -54,9 +57,10 @@ def expand(paths: list[str | Path]) -> tuple[list[Path], list[ConfigIssue]]:
     return unique, issues
 
 
-def _scan(directory: Path) -> tuple[list[Path], list[Path]]:
-    """Config files below `directory` (hidden files and folders skipped), and broken links."""
-    found, broken = [], []
+def _scan(directory: Path) -> tuple[list[Path], list[Path], list[Path]]:
+    """Config files below `directory` (hidden files and folders skipped), broken links, and
+    *.yaml entries that are neither files nor directories (FIFOs, devices)."""
+    found, broken, special = [], [], []
     for f in sorted(directory.rglob("*")):
         if f.suffix.lower() not in SUFFIXES or _hidden(f.relative_to(directory)):
             continue
@@ -64,7 +68,22 @@ def _scan(directory: Path) -> tuple[list[Path], list[Path]]:
             found.append(f)
         elif f.is_symlink() and not f.exists():
             broken.append(f)
-    return found, broken
+        elif f.exists() and not f.is_dir():  # a FIFO or device named *.yaml: never opened
+            special.append(f)
+    return found, broken, special
+
+
+def _not_regular(p: Path) -> str:
+    """What a path that exists but is neither a regular file nor a directory is, in words."""
+    import stat
+
+    try:
+        mode = p.stat().st_mode
+    except OSError:
+        return "not a regular file"
+    kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    return kind if kind.startswith("not") else f"not a regular file but {kind}"
 
 
 def _hidden(relative: Path) -> bool:

@@ -166,6 +166,10 @@ class LeaderPlan:
     # what apply will send; holds the invite code, so it is never rendered or saved
     body: dict | None = field(default=None, repr=False)
     live_fingerprint: str | None = None
+    # keyed hashes (reconciler/binding.py): of the sensitive values the PUT carries (None:
+    # none), and of the account the plan was read from (None: not read)
+    sealed: str | None = field(default=None, repr=False)
+    account: str | None = field(default=None, repr=False)
 
     def __post_init__(self):
         self.status = LeaderStatus(self.status)
@@ -186,6 +190,7 @@ class Plan:
     leaders: list[LeaderPlan]
     config_fingerprint: str | None = None
     paths: tuple[str, ...] = ()
+    endpoint: str | None = None  # where it was read: an exchange URL, or "sandbox" (--sandbox)
 
     def exit_code(self, detailed: bool) -> int:
         """plan/drift: 1 when a leader is blocked or in error (the plan is not the whole truth),

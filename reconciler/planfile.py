@@ -1,7 +1,11 @@
 """Saved plans: `plan --out FILE` and `apply --plan FILE`.
 
 A saved plan holds what was decided and digests of what it was decided from;
-never a key, secret or invite code. Before anything is read from the exchange,
+never a key, secret or invite code. It is bound to where it may be applied: the
+endpoint (or "sandbox"), per leader the account (its API key as a hash keyed with
+its API secret) and the sensitive values its PUT carries (the invite code, keyed
+the same way; reconciler/binding.py says why that key). Another endpoint, other
+credentials or another code at apply time: "stale plan", nothing sent. Before anything is read from the exchange,
 a plan file is checked against its own schema: a file that is not exactly what
 `plan --out` writes is refused. Applying re-reads the config and the live state
 and refuses when either moved ("stale plan"), so what is applied is exactly what
@@ -24,19 +28,21 @@ SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
     "additionalProperties": False,
-    "required": ["kind", "format_version", "paths", "config_fingerprint", "leaders"],
+    "required": ["kind", "format_version", "paths", "config_fingerprint", "endpoint", "leaders"],
     "properties": {
         "kind": {"const": KIND},
         "format_version": {"const": FORMAT_VERSION},
         "paths": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
         "config_fingerprint": _HEX,
+        "endpoint": {"type": "string", "minLength": 1, "maxLength": 2048},
         "leaders": {
             "type": "array",
             "minItems": 1,
             "items": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["name", "status", "changes", "follower_removals", "problems", "ignored", "live_fingerprint"],
+                "required": ["name", "status", "changes", "follower_removals", "problems", "ignored", "live_fingerprint",
+                             "account", "sealed"],
                 "properties": {
                     "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$"},
                     "status": {"enum": ["in_sync", "changes", "blocked", "error"]},
@@ -67,6 +73,8 @@ SCHEMA = {
                     },
                     "ignored": {"type": "array", "items": {"type": "string"}},
                     "live_fingerprint": {"oneOf": [_HEX, {"type": "null"}]},
+                    "account": {"oneOf": [_HEX, {"type": "null"}]},
+                    "sealed": {"oneOf": [_HEX, {"type": "null"}]},
                 },
             },
         },
@@ -85,12 +93,15 @@ def save(plan: Plan, path: Path) -> None:
     for lp in plan.leaders:
         d = leader_dict(lp)
         d["live_fingerprint"] = lp.live_fingerprint
+        d["account"] = lp.account
+        d["sealed"] = lp.sealed
         leaders.append(d)
     doc = {
         "kind": KIND,
         "format_version": FORMAT_VERSION,
         "paths": list(plan.paths),
         "config_fingerprint": plan.config_fingerprint,
+        "endpoint": plan.endpoint or "",
         "leaders": leaders,
     }
     try:
@@ -101,6 +112,8 @@ def save(plan: Plan, path: Path) -> None:
 
 def load(path: Path) -> dict:
     """The saved plan, checked against SCHEMA; PlanFileError (one line) otherwise."""
+    if Path(path).exists() and not Path(path).is_file():  # a FIFO or a device: reading could block forever
+        raise PlanFileError(f"{path}: not a regular file: {REMEDY}")
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"), parse_constant=_no_constant)
     except OSError as e:
@@ -126,6 +139,12 @@ def load(path: Path) -> dict:
     return doc
 
 
+def _where(endpoint: str | None) -> str:
+    if endpoint == "sandbox":
+        return "the embedded sandbox (--sandbox)"
+    return repr(_short(endpoint or "an unknown endpoint"))
+
+
 def _no_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
@@ -139,6 +158,11 @@ def check_fresh(saved: dict, desired: Desired, plan: Plan) -> None:
     """Raise StalePlanError unless `plan` (made now) is the saved plan, leader for leader."""
     if saved["config_fingerprint"] != config_fingerprint(desired):
         raise StalePlanError("stale plan: the config files changed since the plan was made: run `leaderctl plan --out FILE` again")
+    if saved["endpoint"] != (plan.endpoint or ""):
+        raise StalePlanError(
+            f"stale plan: it was made against {_where(saved['endpoint'])}, this run uses {_where(plan.endpoint)}: "
+            "apply it where it was made, or run `leaderctl plan --out FILE` against this endpoint"
+        )
     now = {lp.name: lp for lp in plan.leaders}
     reasons = []
     for old in saved["leaders"]:
@@ -146,6 +170,12 @@ def check_fresh(saved: dict, desired: Desired, plan: Plan) -> None:
         new = now.get(name)
         if new is None:
             reasons.append(f"leader {name} is no longer in the config")
+            continue
+        if old["account"] != new.account:
+            reasons.append(f"leader {name}: the credentials are not those of the account the plan was made with")
+            continue
+        if old["sealed"] != new.sealed:
+            reasons.append(f"leader {name}: the invite code is not the one the plan was made with")
             continue
         if old["live_fingerprint"] != new.live_fingerprint:
             reasons.append(f"leader {name}: the live state changed on the exchange")

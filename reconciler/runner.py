@@ -92,6 +92,16 @@ class Reading:
     live: Live | None = None
 
 
+def sealed(plan: LeaderPlan, client) -> LeaderPlan:
+    """`plan` bound to the sensitive values its PUT carries and to the account (keyed hashes)."""
+    from reconciler.binding import sensitive_values
+
+    values = sensitive_values(plan.body)
+    plan.sealed = None if values is None else client.keyed_hash("sensitive", values)
+    plan.account = client.account_hash()
+    return plan
+
+
 def _problem_text(error: LeaderctlError) -> tuple[str, int | None]:
     """The message and code of a per-leader error, the code shown once."""
     code = getattr(error, "code", None)
@@ -125,7 +135,9 @@ class LivePlanner:
         finally:  # on a ban or an interrupt: no new leader starts, nothing waits for the rest
             leaders_pool.shutdown(wait=False, cancel_futures=True)
             requests_pool.shutdown(wait=False, cancel_futures=True)
-        return Plan(leaders=plans, config_fingerprint=config_fingerprint, paths=tuple(paths)), readings
+        conn = getattr(self.session, "conn", None)
+        where = "sandbox" if getattr(self.session, "use_sandbox", False) else getattr(conn, "endpoint", None)
+        return Plan(leaders=plans, config_fingerprint=config_fingerprint, paths=tuple(paths), endpoint=where), readings
 
     def _one(self, leader: LeaderSpec, pool) -> tuple[LeaderPlan, Reading]:
         from reconciler.exchange import BannedError
@@ -140,4 +152,4 @@ class LivePlanner:
             if getattr(e, "stops_run", False):
                 raise
             return error_plan(leader, *_problem_text(e)), Reading(leader)
-        return plan_leader(leader, live), Reading(leader, client, live)
+        return sealed(plan_leader(leader, live), client), Reading(leader, client, live)

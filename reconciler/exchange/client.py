@@ -25,7 +25,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -44,12 +44,13 @@ from .errors import (
     ExchangeError,
     InterruptedRequest,
     UnexpectedResponseError,
+    WaitedBeforeSending,
 )
 from .limiter import WeightLimiter
 from .proxy import proxy_for
 from .requestlog import log_request
 from .settings import ConnectionSettings
-from .signing import encode_query, signed_query
+from .signing import Variant, encode_query, signed_query
 from .transport import TLSVerifyFailed, Transport, request_scope
 
 __all__ = ["DEFAULT_ENDPOINT", "Connection", "LeaderClient", "Page", "encode_body"]
@@ -193,6 +194,7 @@ class _Tries:
     waits: int = 0  # 429 pauses followed
     resynced: bool = False
     clock_version: int = 0
+    resigned: bool = False  # resent once with the other signing variant after -1022
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,12 @@ class Connection:
         self._ban_inherited = False
         self._closed = False
         self._stop = threading.Event()  # interrupt(): no new request
+        # What a request with a JSON body signs (signing.Variant): QUERY until the endpoint
+        # refuses a PUT with -1022 after signed GETs succeeded, then the variant it accepted;
+        # remembered per host in the ledger (remote endpoints) so later runs start with it.
+        self.body_signing = Variant.QUERY
+        self._body_signing_known = False  # learned here or loaded: then the ledger keeps it
+        self._signed_read_ok = False  # a signed GET was accepted: the key and secret are right
         self._abort = threading.Event()  # abort(): and cancel reads in flight
         parts = urlsplit(self.endpoint)
         ledger = self.settings.ledger
@@ -298,6 +306,9 @@ class Connection:
         self.limiter.preload([mono - (wall - t) for t in entry.get("ends", [])])
         if entry.get("paused_until"):
             self.limiter.pause(entry["paused_until"] - wall)
+        if entry.get("signing") in {v.value for v in Variant}:
+            self.body_signing = Variant(entry["signing"])
+            self._body_signing_known = True
         if entry.get("banned_until"):
             self._ban_inherited = True
             self._ban = BannedError(
@@ -319,6 +330,7 @@ class Connection:
             [wall - (mono - t) for t in self.limiter.spent()],
             paused_until=wall + (paused - mono) if paused > mono else None,
             banned_until=wall + ban_for if ban_for else None,
+            signing=self.body_signing.value if self._body_signing_known else None,
         )
 
     def close(self) -> None:
@@ -389,12 +401,18 @@ class Connection:
         body: Mapping[str, Any] | None = None,
         signed: _Credentials | None,
         settle: bool = False,
+        report: Callable[[str], None] | None = None,
+        fresh_for: float | None = None,
     ) -> Any:
         """Send one call with limiting, signing and retries; returns `data`.
 
         `signed` None means a public call whose answer is not wrapped (server time).
         Each attempt is signed afresh (new timestamp) after the limiter admits it.
         `settle` marks a read that settles a write already sent: allowed after interrupt().
+        `report` is told when a write was resent signed the other way (see _resign).
+        `fresh_for`: the body was built from a read just taken; if the rate limit holds the
+        call back longer than this many seconds (the budget, or a 429, which the exchange
+        did not process), it is not sent: WaitedBeforeSending, for the caller to read again.
         """
         call = Call(method, path, signed=signed is not None, secrets=self._secrets(signed, body), settle=settle)
         content = encode_body(body) if body is not None else None
@@ -404,8 +422,9 @@ class Connection:
         if content is not None:
             headers["Content-Type"] = "application/json"
         tries = _Tries()
+        variant = self.body_signing if content else Variant.QUERY
         while True:
-            reply = self._attempt(call, params, headers, content, signed, tries)
+            reply = self._attempt(call, params, headers, content, signed, tries, variant, fresh_for)
             decision = classify(call, reply.status, reply.payload, reply.headers,
                                 now=self.settings.wall_ms() / 1000, max_wait=self.settings.max_pause)
             outcome = self._outcome(decision.kind, tries)
@@ -413,13 +432,48 @@ class Connection:
             if decision.kind is Kind.WAIT:  # every thread waits, even when this call gives up
                 self.limiter.pause(decision.seconds or 0.0)
                 log.warning("%s: rate limited; pausing every request for %.1f s", call.endpoint, decision.seconds or 0.0)
+                if fresh_for is not None and outcome is Kind.WAIT:  # not processed: read again after the pause
+                    raise WaitedBeforeSending(call.endpoint, decision.seconds or 0.0)
             if outcome is Kind.DONE:
+                self._accepted(call, variant, tries, report)
                 return decision.data
+            if outcome is Kind.ERROR and self._resign(call, content, decision.error, tries):
+                variant = variant.other
+                continue
             if outcome in (Kind.HALT, Kind.UNKNOWN, Kind.ERROR):
                 if outcome is Kind.HALT:
                     self._halt(decision.error)
                 raise decision.error
             self._before_resend(call, outcome, tries)
+
+    def _resign(self, call: Call, content: bytes | None, error: Exception | None, tries: _Tries) -> bool:
+        """Whether to resend a write signed the other way: once, for a write with a body
+        answered -1022 (invalid signature: rejected unprocessed) on a connection whose
+        signed GETs were accepted, so the key and secret are right and only what the
+        signature covers can differ (the docs leave open whether the body is signed)."""
+        if tries.resigned or not call.write or not content or not self._signed_read_ok:
+            return False
+        if getattr(error, "code", None) != -1022:
+            return False
+        tries.resigned = True
+        log.warning("%s: invalid signature (-1022) although signed reads were accepted; resending once signed the other way",
+                    call.endpoint)
+        return True
+
+    def _accepted(self, call: Call, variant: Variant, tries: _Tries, report: Callable[[str], None] | None) -> None:
+        if call.signed and not call.write:
+            self._signed_read_ok = True
+        if not tries.resigned:
+            return
+        with self._lock:
+            self.body_signing = variant
+            self._body_signing_known = True
+        what = "the query string and the JSON body" if variant is Variant.QUERY_AND_BODY else "the query string only"
+        note = (f"the exchange refused the {call.method}'s signature (-1022) and accepted it resent signed over {what}; "
+                "leaderctl signs that way for this endpoint from now on")
+        log.warning("%s: %s", call.endpoint, note)
+        if report is not None:
+            report(note)
 
     def _outcome(self, kind: Kind, tries: _Tries) -> Kind:
         """The decision, or ERROR when the retry policy allows no more resends of its kind."""
@@ -441,13 +495,18 @@ class Connection:
             tries.resynced = True  # -1021 means not processed: safe to resend once, writes too
             self._resync(tries.clock_version, call.settle)
 
-    def _attempt(self, call: Call, params, headers: dict, content: bytes | None, signed, tries: _Tries) -> _Reply:
+    def _attempt(self, call: Call, params, headers: dict, content: bytes | None, signed, tries: _Tries,
+                 variant: Variant = Variant.QUERY, fresh_for: float | None = None) -> _Reply:
         check = partial(self._check_usable, call)
         check()
+        began = time.monotonic()
         with self.limiter.slot(check=check):  # raises at once after a ban, close or interrupt
+            waited = time.monotonic() - began
+            if fresh_for is not None and waited > fresh_for:
+                raise WaitedBeforeSending(call.endpoint, waited)  # never left: its weight is spent, nothing else
             tries.attempts += 1
             tries.clock_version = self._offset_version
-            url = self._url(call.path, params, signed)
+            url = self._url(call.path, params, signed, content, variant)
             return self._send(call, url, headers, content)
 
     def _send(self, call: Call, url: str, headers: dict, content: bytes | None) -> _Reply:
@@ -510,7 +569,8 @@ class Connection:
 
     # -- request pieces --------------------------------------------------------------------
 
-    def _url(self, path: str, params: Mapping[str, object] | None, signed: _Credentials | None) -> str:
+    def _url(self, path: str, params: Mapping[str, object] | None, signed: _Credentials | None,
+             content: bytes | None = None, variant: Variant = Variant.QUERY) -> str:
         if signed is None:
             query = encode_query(params or {})
         else:
@@ -519,6 +579,8 @@ class Connection:
                 secret=signed.api_secret,
                 timestamp=self.settings.wall_ms() + self._offset_ms,
                 recv_window=self.settings.recv_window,
+                body=content,
+                variant=variant,
             )
         return f"{self.endpoint}{path}?{query}" if query else f"{self.endpoint}{path}"
 
@@ -568,6 +630,17 @@ class LeaderClient:
     def __repr__(self) -> str:
         return f"LeaderClient({self._conn.endpoint!r})"
 
+    def keyed_hash(self, purpose: str, value: str) -> str:
+        """`value` as a hash keyed with this leader's API secret (reconciler/binding.py): binds
+        a secret into a digest or a saved plan without revealing it; the secret stays here."""
+        from reconciler.binding import keyed
+
+        return keyed(self._creds.api_secret, purpose, value)
+
+    def account_hash(self) -> str:
+        """Which account these credentials are: the API key, keyed with the secret."""
+        return self.keyed_hash("account", self._creds.api_key)
+
     def _get(self, path: str, params: Mapping[str, object] | None = None, *, settle: bool = False) -> Any:
         return self._conn.request("GET", LEADER + path, params, signed=self._creds, settle=settle)
 
@@ -586,8 +659,10 @@ class LeaderClient:
             raise UnexpectedResponseError(endpoint=f"GET {LEADER}/config")
         return data
 
-    def put_config(self, body: dict) -> None:
-        self._conn.request("PUT", LEADER + "/config", body=body, signed=self._creds)
+    def put_config(self, body: dict, *, report: Callable[[str], None] | None = None, fresh_for: float | None = None) -> None:
+        """`report`: told (in words) when the PUT had to be signed the other way (-1022).
+        `fresh_for`: seconds the rate limit may hold it back before it is not sent (request())."""
+        self._conn.request("PUT", LEADER + "/config", body=body, signed=self._creds, report=report, fresh_for=fresh_for)
 
     def get_symbols(self) -> list[dict]:
         return self._list("/symbols")

@@ -19,6 +19,7 @@ signature, URL query string or request object: `endpoint` is "METHOD /path" only
     │   │   └── ResponseTooLargeError a body over the limit (after decompression)
     │   └── InsecureEndpointError     plain http:// to a host that is not loopback
     ├── InterruptedRequest            Connection.interrupt()/abort(): not sent
+    ├── WaitedBeforeSending           a write held back by the rate limit: not sent (read again)
     ├── ConnectionClosedError         the connection was closed (also a RuntimeError)
     └── UsageError
         └── ProxySettingError         a proxy variable leaderctl cannot use
@@ -496,6 +497,17 @@ class InterruptedRequest(LeaderctlError):
         super().__init__(f"interrupted: {what}")
 
 
+class WaitedBeforeSending(LeaderctlError):
+    """A write built from a fresh read was held back by the rate limit (the weight budget,
+    or a 429 that was not processed) for longer than its read may age: it was not sent,
+    so that the caller reads again and builds it anew (CONTRACT §9, fresh reads)."""
+
+    def __init__(self, endpoint: str | None = None, seconds: float = 0.0):
+        self.endpoint = endpoint
+        self.seconds = seconds
+        super().__init__(f"{endpoint or 'the write'} was not sent: the rate limit held it back {seconds:.1f} s after its read")
+
+
 class ConnectionClosedError(LeaderctlError, RuntimeError):
     """The exchange connection was closed; a programming error if it happens mid-run."""
 
@@ -548,6 +560,7 @@ __all__ = [
     "ResponseTooLargeError",
     "InsecureEndpointError",
     "InterruptedRequest",
+    "WaitedBeforeSending",
     "ConnectionClosedError",
     "ProxySettingError",
 ]

@@ -12,6 +12,11 @@ sandboxes and test exchanges, restarted at will, where a remembered ban would on
 be stale. Best effort by design: an unwritable cache costs only this protection, never a
 run. File: $LEADERCTL_CACHE_DIR or ~/.cache/leaderctl, `weight.json`, one entry
 per endpoint host, pruned as it expires. Holds times only: no keys, no URLs' queries.
+
+It also remembers, per host, how the endpoint wants a PUT's JSON body signed
+(`"signing": "query"` or `"query+body"`, signing.Variant), once a run learned it from
+a -1022 answer (client.py): later runs start with the variant the endpoint accepts
+instead of sending a write it will refuse. That entry does not expire.
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ from pathlib import Path
 from reconciler.atomic import atomic_write
 
 FILE = "weight.json"
+SIGNING_VARIANTS = ("query", "query+body")  # signing.Variant's values
 
 
 def cache_dir() -> Path:
@@ -62,13 +68,14 @@ def _prune(data: dict, now: float, window: float) -> dict:
             continue
         ends = [t for t in entry.get("ends", []) if isinstance(t, (int, float)) and t + window > now]
         until = {k: entry[k] for k in ("paused_until", "banned_until") if isinstance(entry.get(k), (int, float)) and entry[k] > now}
-        if ends or until:
-            out[host] = {"ends": ends, **until}
+        signing = {"signing": entry["signing"]} if entry.get("signing") in SIGNING_VARIANTS else {}
+        if ends or until or signing:
+            out[host] = {"ends": ends, **until, **signing}
     return out
 
 
 def load(host: str, window: float) -> dict:
-    """{"ends": [wall times], "paused_until": t?, "banned_until": t?} for `host`, live entries only."""
+    """{"ends": [wall times], "paused_until": t?, "banned_until": t?, "signing": v?} for `host`, live entries only."""
     try:
         with _locked(cache_dir()):
             data = _read(cache_dir() / FILE)
@@ -77,7 +84,8 @@ def load(host: str, window: float) -> dict:
     return _prune(data, time.time(), window).get(host, {"ends": []})
 
 
-def add(host: str, window: float, ends: list[float], paused_until: float | None = None, banned_until: float | None = None) -> None:
+def add(host: str, window: float, ends: list[float], paused_until: float | None = None, banned_until: float | None = None,
+        signing: str | None = None) -> None:
     """Merge this run's spending into the file (atomically, under a lock)."""
     directory = cache_dir()
     try:
@@ -89,6 +97,8 @@ def add(host: str, window: float, ends: list[float], paused_until: float | None 
             for key, value in (("paused_until", paused_until), ("banned_until", banned_until)):
                 if value is not None:
                     entry[key] = max(value, entry.get(key, 0))
+            if signing in SIGNING_VARIANTS:
+                entry["signing"] = signing
             data = _prune(data, time.time(), window)
             atomic_write(path, json.dumps(data))
     except OSError:

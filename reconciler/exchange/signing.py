@@ -8,15 +8,33 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
+from enum import StrEnum
 from urllib.parse import quote
 
 
-def signing_payload(query: str, body: bytes | None = None) -> str:
-    """What the exchange signs: the query string only, never the JSON body.
+class Variant(StrEnum):
+    """What a request with a JSON body signs (the exchange's docs leave it open)."""
 
-    Toobit's worked copy-trading example signs only `recvWindow=...&timestamp=...`
-    for the PUT with a JSON body. Kept as the one place to change if that changes.
+    QUERY = "query"  # the query string only (Toobit's worked copy-trading example; the default)
+    QUERY_AND_BODY = "query+body"  # the query string, then the JSON body exactly as sent
+
+    @property
+    def other(self) -> "Variant":
+        return Variant.QUERY_AND_BODY if self is Variant.QUERY else Variant.QUERY
+
+
+def signing_payload(query: str, body: bytes | None = None, variant: Variant = Variant.QUERY) -> str:
+    """What is signed: the query string, and with QUERY_AND_BODY the JSON body appended to it.
+
+    Toobit's worked copy-trading example signs only `recvWindow=...&timestamp=...` for
+    the PUT with a JSON body; public clients disagree (one signs query+body, one query
+    only). The client starts with QUERY and, when a PUT is answered -1022 after signed
+    GETs succeeded, resends it once with the other variant and remembers the one the
+    endpoint accepted (client.py, ledger.py). This is the one place that says what each
+    variant signs. A request without a body signs the same under both.
     """
+    if variant is Variant.QUERY_AND_BODY and body:
+        return query + body.decode("utf-8")
     return query
 
 
@@ -37,10 +55,11 @@ def signed_query(
     timestamp: int,
     recv_window: int,
     body: bytes | None = None,
+    variant: Variant = Variant.QUERY,
 ) -> str:
     """Endpoint params + recvWindow + timestamp, then `&signature=<hex>` appended."""
     query = encode_query({**params, "recvWindow": recv_window, "timestamp": timestamp})
-    return f"{query}&signature={sign(secret, signing_payload(query, body))}"
+    return f"{query}&signature={sign(secret, signing_payload(query, body, variant))}"
 
 
 def _text(value: object) -> str:

@@ -6,7 +6,11 @@ it was made: per leader its name, status, changes (path, field, action, before,
 after), follower removals and problems (code, message). Leaders, changes,
 removals and problems are sorted, so the same plan always gives the same digest
 whatever the order of files, leaders or symbols in the config. Invite codes are
-already "(sensitive)" in the plan JSON, so the digest never depends on one.
+"(sensitive)" in the plan JSON, so a leader whose PUT carries one also has
+`sealed`: the code as a hash keyed with the leader's API secret (reconciler/binding.py
+says why that key), so another code at apply time is another digest, and the digest
+reveals nothing about the code. (Leaders without sensitive values have no `sealed`
+key: their digests are what they always were.)
 """
 from __future__ import annotations
 
@@ -22,21 +26,23 @@ def _canonical(value) -> str:
 
 def canonical_plan(plan) -> dict:
     leaders = []
+    sealed = {lp.name: getattr(lp, "sealed", None) for lp in plan.leaders}
     for lp in core.plan_dict(plan)["leaders"]:
         changes = [
             {k: c.get(k) for k in ("path", "field", "action", "before", "after")}
             for c in lp.get("changes", [])
         ]
         problems = [{"code": p.get("code"), "message": p.get("message")} for p in lp.get("problems", [])]
-        leaders.append(
-            {
-                "name": lp["name"],
-                "status": str(lp["status"]),
-                "changes": sorted(changes, key=_canonical),
-                "follower_removals": sorted(lp.get("follower_removals", [])),
-                "problems": sorted(problems, key=_canonical),
-            }
-        )
+        entry = {
+            "name": lp["name"],
+            "status": str(lp["status"]),
+            "changes": sorted(changes, key=_canonical),
+            "follower_removals": sorted(lp.get("follower_removals", [])),
+            "problems": sorted(problems, key=_canonical),
+        }
+        if sealed.get(lp["name"]) is not None:
+            entry["sealed"] = sealed[lp["name"]]
+        leaders.append(entry)
     return {"leaders": sorted(leaders, key=lambda lp: lp["name"])}
 
 

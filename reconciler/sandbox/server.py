@@ -76,12 +76,21 @@ def sign(secret: str, payload: str) -> str:
     return hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
 
 
-def signed_payload(raw_query: str) -> str:
+BODY_SIGNING = ("query", "query+body")
+
+
+def signed_payload(raw_query: str, body: bytes = b"", body_signing: str = "query") -> str:
     """What the client signed: the query string exactly as sent, minus `signature=`.
 
-    Only the query string is signed, never the JSON body (NOTES.md section 2).
+    By default only the query string is signed, never the JSON body (NOTES.md section 2).
+    `body_signing="query+body"` plays an exchange that wants the JSON body too: the body
+    exactly as received, appended to the query string (as public clients that sign the
+    body do), for requests that carry one.
     """
-    return "&".join(p for p in raw_query.split("&") if p and not p.startswith("signature="))
+    query = "&".join(p for p in raw_query.split("&") if p and not p.startswith("signature="))
+    if body_signing == "query+body" and body:
+        return query + body.decode("utf-8", errors="replace")
+    return query
 
 
 @dataclass(frozen=True)
@@ -143,7 +152,11 @@ class Sandbox:
         latency: float = 0.0,
         weight_per_minute: int = 1200,
         ban_seconds: int = 120,
+        body_signing: str = "query",
     ):
+        if body_signing not in BODY_SIGNING:
+            raise ValueError(f"body_signing: one of {BODY_SIGNING}")
+        self.body_signing = body_signing  # what a request with a body must sign (signed_payload)
         self.host = host
         self.port = port
         self.latency = latency
@@ -324,7 +337,7 @@ class Sandbox:
         if not query.get("signature"):
             raise missing("signature")
         secret = account["readonly_api_secret"] if readonly else account["api_secret"]
-        expected = sign(secret, signed_payload(req.raw_query))
+        expected = sign(secret, signed_payload(req.raw_query, req.body, self.body_signing))
         if not hmac.compare_digest(expected, query["signature"].lower()):
             raise ApiError(-1022)
         if abs(self.now_ms() - int(query["timestamp"])) > int(recv_window):

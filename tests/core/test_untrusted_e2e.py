@@ -139,8 +139,9 @@ def test_nan_from_the_exchange_is_an_error_not_a_value(exchange):
 def test_a_malformed_read_back_after_a_put_is_an_unknown_outcome(exchange):
     set_live(exchange, "desk", profitRate="0.05")
     path = exchange.write(config_text(leader_yaml("desk", rate="0.1")))
-    # the plan's GET config passes (a zero-latency fault), the read-back after the PUT is garbage
-    exchange.sb.inject(Fault(method="GET", path_prefix=CONFIG_PATH, kind="latency", delay=0))
+    # the plan's GET config and the fresh read before the PUT pass (zero-latency faults),
+    # the read-back after the PUT is garbage
+    exchange.sb.inject(Fault(method="GET", path_prefix=CONFIG_PATH, kind="latency", delay=0, times=2))
     exchange.sb.inject(Fault(method="GET", path_prefix=CONFIG_PATH, kind="data", data={"symbolIds": 7}))
     r = exchange.run("apply", "--auto-approve", "--format", "json", path)
     assert r.exit_code == 3, r.output  # written, not confirmed
