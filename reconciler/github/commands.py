@@ -76,9 +76,23 @@ def _context(*required: str):
 
 
 def _api(env):
+    """The GitHub client, its deadline per request --timeout (before or after the command) or LEADERCTL_TIMEOUT."""
     from reconciler.github.api import GitHubApi
+    from reconciler.session import _timeout_from_env
 
-    return GitHubApi(env.api_url, env.token)
+    ctx = click.get_current_context(silent=True)
+    given = None
+    while ctx is not None and given is None:
+        given = ctx.params.get("timeout")
+        ctx = ctx.parent
+    return GitHubApi(env.api_url, env.token, timeout=given if given is not None else _timeout_from_env())
+
+
+def _me(api):
+    """Who the token writes as: the one author whose plan comments and drift issues are ours."""
+    from reconciler.github.identity import Identity
+
+    return Identity(api)
 
 
 def _title(word: str, key: str) -> str:
@@ -111,13 +125,13 @@ def _config_errors_markdown(key: str, error, intro: str, marker: str | None) -> 
     return "\n".join(lines) + "\n"
 
 
-def _comment(api, env, pr, key: str, body: str, *, read_only_ok: bool) -> None:
+def _comment(api, me, env, pr, key: str, body: str, *, read_only_ok: bool) -> None:
     """Create or edit the comment; from a fork (read-only token) a refusal is only a warning."""
     from reconciler.github import comment
     from reconciler.github.api import GitHubError
 
     try:
-        action, _ = comment.upsert(api, env.repository, pr.number, key, body)
+        action, _ = comment.upsert(api, env.repository, pr.number, key, body, me)
         click.echo(f"plan comment {action} on pull request #{pr.number}", err=True)
     except GitHubError as e:
         if read_only_ok and e.status == 403:
@@ -126,13 +140,13 @@ def _comment(api, env, pr, key: str, body: str, *, read_only_ok: bool) -> None:
         raise
 
 
-def _mark_stale(api, env, pr, key: str, error: BaseException) -> None:
+def _mark_stale(api, me, env, pr, key: str, error: BaseException) -> None:
     from reconciler.errors import LeaderctlError
     from reconciler.github import comment
 
     reason = str(error) if isinstance(error, LeaderctlError) else f"internal error: {type(error).__name__}"
     try:
-        if comment.mark_stale(api, env.repository, pr.number, key, reason, env.run_url):
+        if comment.mark_stale(api, env.repository, pr.number, key, reason, env.run_url, me):
             click.echo(f"marked the plan comment on pull request #{pr.number} stale", err=True)
     except Exception as e:  # noqa: BLE001 - the first error is the one to report
         click.echo(f"warning: could not mark the plan comment stale: {comment.one_line(str(e))}", err=True)
@@ -179,25 +193,26 @@ def plan_cmd(paths, leaders, sandbox):
     if env.event_name != "pull_request" or pr is None:
         raise UsageError(f"`leaderctl github plan` runs on pull_request events (this run is {env.event_name or 'not an event'}): use it in the plan job")
     api, key = _api(env), comment.path_key(paths)
-    desired = _load_or_say_why(api, env, pr, key, paths)
+    me = _me(api)
+    desired = _load_or_say_why(api, me, env, pr, key, paths)
     try:
         specs = core.select(desired, leaders)
     except UsageError as e:
-        _mark_stale(api, env, pr, key, e)
+        _mark_stale(api, me, env, pr, key, e)
         raise
     if pr.from_fork or (not sandbox and not core.has_any_credentials(specs)):
-        return _not_planned(api, env, pr, key, len(desired.leaders))
+        return _not_planned(api, me, env, pr, key, len(desired.leaders))
     try:
         _, plan = core.plan(paths, leaders, sandbox, desired=desired)
     except BaseException as e:
         if not isinstance(e, KeyboardInterrupt):
             core.report_failure("plan", e)
-        _mark_stale(api, env, pr, key, e)
+        _mark_stale(api, me, env, pr, key, e)
         raise
-    return _post_plan(api, env, pr, key, plan, desired)
+    return _post_plan(api, me, env, pr, key, plan, desired)
 
 
-def _load_or_say_why(api, env, pr, key: str, paths):
+def _load_or_say_why(api, me, env, pr, key: str, paths):
     """The config; an invalid one replaces the plan comment with its errors (and raises)."""
     from reconciler.errors import ConfigError
     from reconciler.github import comment, core
@@ -209,11 +224,11 @@ def _load_or_say_why(api, env, pr, key: str, paths):
         body = _config_errors_markdown(
             key, e, "❌ **The config is invalid**: nothing was planned. Fix these and push again:", comment.plan_marker(key, None)
         )
-        _comment(api, env, pr, key, body + "\n" + _footer(env, pr) + "\n", read_only_ok=pr.from_fork)
+        _comment(api, me, env, pr, key, body + "\n" + _footer(env, pr) + "\n", read_only_ok=pr.from_fork)
         raise
 
 
-def _not_planned(api, env, pr, key: str, leaders: int) -> int:
+def _not_planned(api, me, env, pr, key: str, leaders: int) -> int:
     """A fork (or a run without secrets): validated only, nothing sent to the exchange; exit 0."""
     from reconciler.github import comment, core
 
@@ -225,12 +240,12 @@ def _not_planned(api, env, pr, key: str, leaders: int) -> int:
     )
     body = "\n".join([comment.plan_marker(key, None), _title("plan", key), "", text, "", _footer(env, pr)]) + "\n"
     core.step_summary(f"{_title('plan', key)}\n\n{text}")
-    _comment(api, env, pr, key, body, read_only_ok=True)
+    _comment(api, me, env, pr, key, body, read_only_ok=True)
     click.echo(f"not planned: this pull request {why}; the config is valid ({leaders} leaders)")
     return 0
 
 
-def _post_plan(api, env, pr, key: str, plan, desired) -> int:
+def _post_plan(api, me, env, pr, key: str, plan, desired) -> int:
     """The plan comment (with its digest), the step summary and annotations; the plan's exit code."""
     from reconciler.github import comment, core
     from reconciler.github.digest import plan_digest
@@ -243,7 +258,7 @@ def _post_plan(api, env, pr, key: str, plan, desired) -> int:
                              limit=SUMMARY_LIMIT, overflow="The rest is in the job's log.")
     core.report(summary, plan, desired.leaders)
     click.echo(core.render(plan, "text"), nl=False)
-    _comment(api, env, pr, key, body, read_only_ok=False)
+    _comment(api, me, env, pr, key, body, read_only_ok=False)
     click.echo(f"plan_sha256 {digest}")
     return core.plan_exit(plan, False)
 
@@ -281,7 +296,8 @@ def apply_cmd(paths, leaders, sandbox, no_verify):
     try:
         core.load(paths)  # an invalid config is refused before GitHub is asked anything
         # the review first: without one, not even a read is sent to the exchange
-        reviewed = review.reviewed_plan(_api(env), env.repository, env.sha, key) if verify else None
+        api = _api(env) if verify else None
+        reviewed = review.reviewed_plan(api, env.repository, env.sha, key, _me(api)) if verify else None
         same_as_reviewed = (lambda plan: review.check(reviewed, plan_digest(plan))) if reviewed else None
         desired, result = core.apply(paths, leaders, sandbox, verify=same_as_reviewed, show=show)
     except review.NotReviewedError as e:
@@ -325,7 +341,7 @@ def drift_cmd(paths, leaders, sandbox):
         click.echo("drift could not check every leader (blocked or error): the drift issue is left as it is", err=True)
         return 1
     if code == 0:
-        outcome = drift_issue.report_in_sync(api, env.repository, key, env.run_url)
+        outcome = drift_issue.report_in_sync(api, env.repository, key, env.run_url, _me(api))
         click.echo(f"in sync{f': closed drift issue #{outcome.number}' if outcome.number else ''}")
         return 0
     return _report_drift(api, env, key, plan, top, digest)
@@ -347,7 +363,7 @@ def _report_drift(api, env, key: str, plan, top: list[str], digest: str) -> int:
     body = _plan_markdown(plan, [drift_issue.marker(key), drift_issue.digest_line(digest), *top], footer,
                           limit=comment.LIMIT, overflow=_overflow(env))
     title = f"leaderctl: leader settings drifted from the config ({key})"
-    outcome = drift_issue.report_drift(api, env.repository, key, title, body, digest, env.run_url)
+    outcome = drift_issue.report_drift(api, env.repository, key, title, body, digest, env.run_url, _me(api))
     click.echo(f"drift: {outcome.action} issue #{outcome.number}")
     return 2
 
