@@ -284,7 +284,7 @@ def apply_cmd(paths, leaders, sandbox, no_verify):
     verify = not no_verify
     env = _context(*(("GITHUB_REPOSITORY", "GITHUB_SHA", "GITHUB_TOKEN") if verify else ()))
     key = comment.path_key(paths)
-    default = (env.event.get("repository") or {}).get("default_branch") if isinstance(env.event.get("repository"), dict) else None
+    default = env.default_branch()
     if default and env.ref != f"refs/heads/{default}":
         raise UsageError(f"refusing to apply from {env.ref or 'no ref'}: apply runs on pushes to the default branch ({default}); nothing was written")
     shown = {}

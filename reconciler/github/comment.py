@@ -197,6 +197,7 @@ def upsert(api, repo: str, number: int, key: str, body: str, me, comments: list 
 
     GitHub's answer must show the comment as `me`'s: a token that writes as someone else
     (another GitHub App) stops here rather than leave comments apply would never trust."""
+    me.login()  # who we are, before anything is written
     if comments is None:
         comments = list_comments(api, repo, number)
     mine = find(comments, key, me)
