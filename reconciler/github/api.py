@@ -39,7 +39,7 @@ TIMEOUT = 30.0
 RETRY_DELAY = 1.0
 MAX_BODY = 16 * 1024 * 1024  # one answer, in bytes
 MAX_LIST_BYTES = 32 * 1024 * 1024  # every page of one list together, in bytes
-MAX_LIST_ITEMS = 10_000  # items of one list (100 pages of GitHub's largest page)
+MAX_LIST_ITEMS = 5_000  # items of one list (a pull request's comments, the open drift issues)
 MAX_PAGES = 100
 PER_PAGE = 100
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -88,6 +88,9 @@ def kind(value) -> str:
     return "an object"
 
 
+_TYPE_NAMES = {int: "an integer", str: "a string", dict: "an object", list: "a list", bool: "a boolean"}
+
+
 def item(data, at: str, *, what: str, where: str) -> dict:
     """`data` checked to be a JSON object (at `at` of the answer)."""
     if not isinstance(data, dict):
@@ -102,8 +105,8 @@ def value(obj: dict, key: str, types: tuple, at: str, *, what: str, where: str, 
         return None
     ok = isinstance(v, types) and not (isinstance(v, bool) and bool not in types)
     if not ok:
-        names = " or ".join(kind(t()) if t is not dict else "an object" for t in types)
-        raise malformed(what, where, f"{at}.{key} is {kind(v) if key in obj else 'missing'}, not {names}")
+        names = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
+        raise malformed(what, where, f"{f'{at}.' if at else ''}{key} is {kind(v) if key in obj else 'missing'}, not {names}")
     return v
 
 

@@ -53,6 +53,8 @@ def _options(fn):
         click.argument("paths", nargs=-1, required=True, type=click.Path()),
         click.option("--leader", "leaders", multiple=True, metavar="NAME", help="Limit the run to this leader (repeatable)."),
         click.option("--sandbox", is_flag=True, help="Use the embedded simulated exchange (.leaderctl/sandbox.json)."),
+        click.option("--timeout", type=click.FloatRange(0, 3600, min_open=True), metavar="SECONDS",
+                     help="Deadline of each request (GitHub's and the exchange's) as a whole (env LEADERCTL_TIMEOUT; default 30)."),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -80,12 +82,18 @@ def _api(env):
     from reconciler.github.api import GitHubApi
     from reconciler.session import _timeout_from_env
 
-    ctx = click.get_current_context(silent=True)
-    given = None
-    while ctx is not None and given is None:
-        given = ctx.params.get("timeout")
-        ctx = ctx.parent
+    given = _given_timeout()
     return GitHubApi(env.api_url, env.token, timeout=given if given is not None else _timeout_from_env())
+
+
+def _given_timeout() -> float | None:
+    """--timeout after `github CMD` or before it (`leaderctl --timeout 5 github plan`); None: not given."""
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None:
+        if ctx.params.get("timeout") is not None:
+            return ctx.params["timeout"]
+        ctx = ctx.parent
+    return None
 
 
 def _me(api):
@@ -158,7 +166,7 @@ def _mark_stale(api, me, env, pr, key: str, error: BaseException) -> None:
 @github_group.command("validate")
 @_options
 @action_boundary
-def validate_cmd(paths, leaders, sandbox):
+def validate_cmd(paths, leaders, sandbox, timeout):
     """Validate the config offline; errors become annotations on their lines."""
     from reconciler.errors import ConfigError
     from reconciler.github import comment, core
@@ -183,7 +191,7 @@ def validate_cmd(paths, leaders, sandbox):
 @github_group.command("plan")
 @_options
 @action_boundary
-def plan_cmd(paths, leaders, sandbox):
+def plan_cmd(paths, leaders, sandbox, timeout):
     """On a pull request: plan, and keep ONE comment per config path up to date."""
     from reconciler.errors import UsageError
     from reconciler.github import comment, core
@@ -203,7 +211,7 @@ def plan_cmd(paths, leaders, sandbox):
     if pr.from_fork or (not sandbox and not core.has_any_credentials(specs)):
         return _not_planned(api, me, env, pr, key, len(desired.leaders))
     try:
-        _, plan = core.plan(paths, leaders, sandbox, desired=desired)
+        _, plan = core.plan(paths, leaders, sandbox, desired=desired, timeout=_given_timeout())
     except BaseException as e:
         if not isinstance(e, KeyboardInterrupt):
             core.report_failure("plan", e)
@@ -275,7 +283,7 @@ def _footer(env, pr, more: str = "") -> str:
 @_options
 @click.option("--no-verify-plan", "no_verify", is_flag=True, help="Apply without checking the merged pull request's plan comment.")
 @action_boundary
-def apply_cmd(paths, leaders, sandbox, no_verify):
+def apply_cmd(paths, leaders, sandbox, timeout, no_verify):
     """On a push to the default branch: apply, only if the plan is the one reviewed in the merged pull request."""
     from reconciler.errors import UsageError
     from reconciler.github import comment, core, review
@@ -299,7 +307,7 @@ def apply_cmd(paths, leaders, sandbox, no_verify):
         api = _api(env) if verify else None
         reviewed = review.reviewed_plan(api, env.repository, env.sha, key, _me(api)) if verify else None
         same_as_reviewed = (lambda plan: review.check(reviewed, plan_digest(plan))) if reviewed else None
-        desired, result = core.apply(paths, leaders, sandbox, verify=same_as_reviewed, show=show)
+        desired, result = core.apply(paths, leaders, sandbox, verify=same_as_reviewed, show=show, timeout=_given_timeout())
     except review.NotReviewedError as e:
         core.step_summary(f"{_title('apply', key)}\n\n⛔ {e}")
         raise
@@ -318,7 +326,7 @@ def apply_cmd(paths, leaders, sandbox, no_verify):
 @github_group.command("drift")
 @_options
 @action_boundary
-def drift_cmd(paths, leaders, sandbox):
+def drift_cmd(paths, leaders, sandbox, timeout):
     """On a schedule: keep one open `drift` issue per config path while the exchange differs."""
     from reconciler.github import comment, core, drift_issue
     from reconciler.github.digest import plan_digest
@@ -327,7 +335,7 @@ def drift_cmd(paths, leaders, sandbox):
     api = _api(env)
     key = comment.path_key(paths)
     try:
-        desired, plan = core.plan(paths, leaders, sandbox)
+        desired, plan = core.plan(paths, leaders, sandbox, timeout=_given_timeout())
     except Exception as e:
         core.report_failure("drift", e)
         raise

@@ -71,7 +71,7 @@ class Identity:
                 ) from None
             return JOB_BOT
         user = item(r.data, "", what=what, where=r.where)
-        login = value(user, "login", (str,), "the answer", what=what, where=r.where)
+        login = value(user, "login", (str,), "", what=what, where=r.where)
         if not login or not login.isprintable() or len(login) > 100:
             raise IdentityError(f"GitHub answered GET /user with a login leaderctl cannot use: {ADVICE}")
         return login
