@@ -396,6 +396,7 @@ def init_github(config_path, output, branch, action_ref, check_file):
     from reconciler.errors import UsageError
     from reconciler.github import core, workflow
 
+    workflow.check_path(config_path)  # before anything is read: it is written into the workflow
     desired = core.load([config_path])
     needed = core.variables(list(desired.leaders.values()))
     if check_file:
