@@ -349,7 +349,7 @@ class GitHubApi:
         message = ""
         try:
             message = str(json.loads(text).get("message") or "")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             pass
         message = _clean(message, self._token)
         if status == 401:
