@@ -342,11 +342,14 @@ def _locator(merged: Merged):
     """Leader-relative dotted path -> where it (or its closest written parent) was written."""
 
     def locate(path: str) -> Location | None:
-        rel = tuple(path.split("."))
+        rel = tuple(int(p) if p.isdigit() else p for p in path.split("."))  # "symbols.2": the list's third item
         layer, written = merged.source(rel)
         if written == layer.base:
             return None
-        line, col = layer.doc.value_at(written)
+        if isinstance(written[-1], int) and written not in layer.doc.values:
+            line, col = layer.doc.key_at(written[:-1])  # an item without a position of its own: the list's key
+        else:
+            line, col = layer.doc.value_at(written)
         return Location(layer.doc.file, line, col, layer.origin)
 
     return locate

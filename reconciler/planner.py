@@ -76,9 +76,9 @@ def problems(leader: LeaderSpec, want: Target, live: Live, changes: list[Change]
     found = []
     if live.available is not None and not leader.ignores(SYMBOLS_PATH):
         available = set(live.available)
-        for s in want.symbols:
+        for i, s in enumerate(want.symbols):  # the desired list as written: item i is where s was written
             if s not in available:
-                found.append(_problem("symbol_available", symbol=s))
+                found.append(replace(_problem("symbol_available", symbol=s), path=f"{SYMBOLS_PATH}.{i}"))
     busy = {o.symbol for o in live.lead_orders or ()}
     for c in changes:
         if c.field == SYMBOLS_FIELD and c.action is Action.REMOVE and c.before in busy:

@@ -53,6 +53,8 @@ def _options(fn):
         click.argument("paths", nargs=-1, required=True, type=click.Path()),
         click.option("--leader", "leaders", multiple=True, metavar="NAME", help="Limit the run to this leader (repeatable)."),
         click.option("--sandbox", is_flag=True, help="Use the embedded simulated exchange (.leaderctl/sandbox.json)."),
+        click.option("--timeout", type=click.FloatRange(0, 3600, min_open=True), metavar="SECONDS",
+                     help="Deadline of each request (GitHub's and the exchange's) as a whole (env LEADERCTL_TIMEOUT; default 30)."),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -76,9 +78,29 @@ def _context(*required: str):
 
 
 def _api(env):
+    """The GitHub client, its deadline per request --timeout (before or after the command) or LEADERCTL_TIMEOUT."""
     from reconciler.github.api import GitHubApi
+    from reconciler.session import _timeout_from_env
 
-    return GitHubApi(env.api_url, env.token)
+    given = _given_timeout()
+    return GitHubApi(env.api_url, env.token, timeout=given if given is not None else _timeout_from_env())
+
+
+def _given_timeout() -> float | None:
+    """--timeout after `github CMD` or before it (`leaderctl --timeout 5 github plan`); None: not given."""
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None:
+        if ctx.params.get("timeout") is not None:
+            return ctx.params["timeout"]
+        ctx = ctx.parent
+    return None
+
+
+def _me(api):
+    """Who the token writes as: the one author whose plan comments and drift issues are ours."""
+    from reconciler.github.identity import Identity
+
+    return Identity(api)
 
 
 def _title(word: str, key: str) -> str:
@@ -111,13 +133,13 @@ def _config_errors_markdown(key: str, error, intro: str, marker: str | None) -> 
     return "\n".join(lines) + "\n"
 
 
-def _comment(api, env, pr, key: str, body: str, *, read_only_ok: bool) -> None:
+def _comment(api, me, env, pr, key: str, body: str, *, read_only_ok: bool) -> None:
     """Create or edit the comment; from a fork (read-only token) a refusal is only a warning."""
     from reconciler.github import comment
     from reconciler.github.api import GitHubError
 
     try:
-        action, _ = comment.upsert(api, env.repository, pr.number, key, body)
+        action, _ = comment.upsert(api, env.repository, pr.number, key, body, me)
         click.echo(f"plan comment {action} on pull request #{pr.number}", err=True)
     except GitHubError as e:
         if read_only_ok and e.status == 403:
@@ -126,13 +148,13 @@ def _comment(api, env, pr, key: str, body: str, *, read_only_ok: bool) -> None:
         raise
 
 
-def _mark_stale(api, env, pr, key: str, error: BaseException) -> None:
+def _mark_stale(api, me, env, pr, key: str, error: BaseException) -> None:
     from reconciler.errors import LeaderctlError
     from reconciler.github import comment
 
     reason = str(error) if isinstance(error, LeaderctlError) else f"internal error: {type(error).__name__}"
     try:
-        if comment.mark_stale(api, env.repository, pr.number, key, reason, env.run_url):
+        if comment.mark_stale(api, env.repository, pr.number, key, reason, env.run_url, me):
             click.echo(f"marked the plan comment on pull request #{pr.number} stale", err=True)
     except Exception as e:  # noqa: BLE001 - the first error is the one to report
         click.echo(f"warning: could not mark the plan comment stale: {comment.one_line(str(e))}", err=True)
@@ -144,7 +166,7 @@ def _mark_stale(api, env, pr, key: str, error: BaseException) -> None:
 @github_group.command("validate")
 @_options
 @action_boundary
-def validate_cmd(paths, leaders, sandbox):
+def validate_cmd(paths, leaders, sandbox, timeout):
     """Validate the config offline; errors become annotations on their lines."""
     from reconciler.errors import ConfigError
     from reconciler.github import comment, core
@@ -169,7 +191,7 @@ def validate_cmd(paths, leaders, sandbox):
 @github_group.command("plan")
 @_options
 @action_boundary
-def plan_cmd(paths, leaders, sandbox):
+def plan_cmd(paths, leaders, sandbox, timeout):
     """On a pull request: plan, and keep ONE comment per config path up to date."""
     from reconciler.errors import UsageError
     from reconciler.github import comment, core
@@ -179,25 +201,26 @@ def plan_cmd(paths, leaders, sandbox):
     if env.event_name != "pull_request" or pr is None:
         raise UsageError(f"`leaderctl github plan` runs on pull_request events (this run is {env.event_name or 'not an event'}): use it in the plan job")
     api, key = _api(env), comment.path_key(paths)
-    desired = _load_or_say_why(api, env, pr, key, paths)
+    me = _me(api)
+    desired = _load_or_say_why(api, me, env, pr, key, paths)
     try:
         specs = core.select(desired, leaders)
     except UsageError as e:
-        _mark_stale(api, env, pr, key, e)
+        _mark_stale(api, me, env, pr, key, e)
         raise
     if pr.from_fork or (not sandbox and not core.has_any_credentials(specs)):
-        return _not_planned(api, env, pr, key, len(desired.leaders))
+        return _not_planned(api, me, env, pr, key, len(desired.leaders))
     try:
-        _, plan = core.plan(paths, leaders, sandbox, desired=desired)
+        _, plan = core.plan(paths, leaders, sandbox, desired=desired, timeout=_given_timeout())
     except BaseException as e:
         if not isinstance(e, KeyboardInterrupt):
             core.report_failure("plan", e)
-        _mark_stale(api, env, pr, key, e)
+        _mark_stale(api, me, env, pr, key, e)
         raise
-    return _post_plan(api, env, pr, key, plan, desired)
+    return _post_plan(api, me, env, pr, key, plan, desired)
 
 
-def _load_or_say_why(api, env, pr, key: str, paths):
+def _load_or_say_why(api, me, env, pr, key: str, paths):
     """The config; an invalid one replaces the plan comment with its errors (and raises)."""
     from reconciler.errors import ConfigError
     from reconciler.github import comment, core
@@ -209,11 +232,11 @@ def _load_or_say_why(api, env, pr, key: str, paths):
         body = _config_errors_markdown(
             key, e, "❌ **The config is invalid**: nothing was planned. Fix these and push again:", comment.plan_marker(key, None)
         )
-        _comment(api, env, pr, key, body + "\n" + _footer(env, pr) + "\n", read_only_ok=pr.from_fork)
+        _comment(api, me, env, pr, key, body + "\n" + _footer(env, pr) + "\n", read_only_ok=pr.from_fork)
         raise
 
 
-def _not_planned(api, env, pr, key: str, leaders: int) -> int:
+def _not_planned(api, me, env, pr, key: str, leaders: int) -> int:
     """A fork (or a run without secrets): validated only, nothing sent to the exchange; exit 0."""
     from reconciler.github import comment, core
 
@@ -225,12 +248,12 @@ def _not_planned(api, env, pr, key: str, leaders: int) -> int:
     )
     body = "\n".join([comment.plan_marker(key, None), _title("plan", key), "", text, "", _footer(env, pr)]) + "\n"
     core.step_summary(f"{_title('plan', key)}\n\n{text}")
-    _comment(api, env, pr, key, body, read_only_ok=True)
+    _comment(api, me, env, pr, key, body, read_only_ok=True)
     click.echo(f"not planned: this pull request {why}; the config is valid ({leaders} leaders)")
     return 0
 
 
-def _post_plan(api, env, pr, key: str, plan, desired) -> int:
+def _post_plan(api, me, env, pr, key: str, plan, desired) -> int:
     """The plan comment (with its digest), the step summary and annotations; the plan's exit code."""
     from reconciler.github import comment, core
     from reconciler.github.digest import plan_digest
@@ -243,7 +266,7 @@ def _post_plan(api, env, pr, key: str, plan, desired) -> int:
                              limit=SUMMARY_LIMIT, overflow="The rest is in the job's log.")
     core.report(summary, plan, desired.leaders)
     click.echo(core.render(plan, "text"), nl=False)
-    _comment(api, env, pr, key, body, read_only_ok=False)
+    _comment(api, me, env, pr, key, body, read_only_ok=False)
     click.echo(f"plan_sha256 {digest}")
     return core.plan_exit(plan, False)
 
@@ -260,7 +283,7 @@ def _footer(env, pr, more: str = "") -> str:
 @_options
 @click.option("--no-verify-plan", "no_verify", is_flag=True, help="Apply without checking the merged pull request's plan comment.")
 @action_boundary
-def apply_cmd(paths, leaders, sandbox, no_verify):
+def apply_cmd(paths, leaders, sandbox, timeout, no_verify):
     """On a push to the default branch: apply, only if the plan is the one reviewed in the merged pull request."""
     from reconciler.errors import UsageError
     from reconciler.github import comment, core, review
@@ -269,7 +292,7 @@ def apply_cmd(paths, leaders, sandbox, no_verify):
     verify = not no_verify
     env = _context(*(("GITHUB_REPOSITORY", "GITHUB_SHA", "GITHUB_TOKEN") if verify else ()))
     key = comment.path_key(paths)
-    default = (env.event.get("repository") or {}).get("default_branch") if isinstance(env.event.get("repository"), dict) else None
+    default = env.default_branch()
     if default and env.ref != f"refs/heads/{default}":
         raise UsageError(f"refusing to apply from {env.ref or 'no ref'}: apply runs on pushes to the default branch ({default}); nothing was written")
     shown = {}
@@ -281,9 +304,10 @@ def apply_cmd(paths, leaders, sandbox, no_verify):
     try:
         core.load(paths)  # an invalid config is refused before GitHub is asked anything
         # the review first: without one, not even a read is sent to the exchange
-        reviewed = review.reviewed_plan(_api(env), env.repository, env.sha, key) if verify else None
+        api = _api(env) if verify else None
+        reviewed = review.reviewed_plan(api, env.repository, env.sha, key, _me(api)) if verify else None
         same_as_reviewed = (lambda plan: review.check(reviewed, plan_digest(plan))) if reviewed else None
-        desired, result = core.apply(paths, leaders, sandbox, verify=same_as_reviewed, show=show)
+        desired, result = core.apply(paths, leaders, sandbox, verify=same_as_reviewed, show=show, timeout=_given_timeout())
     except review.NotReviewedError as e:
         core.step_summary(f"{_title('apply', key)}\n\n⛔ {e}")
         raise
@@ -302,7 +326,7 @@ def apply_cmd(paths, leaders, sandbox, no_verify):
 @github_group.command("drift")
 @_options
 @action_boundary
-def drift_cmd(paths, leaders, sandbox):
+def drift_cmd(paths, leaders, sandbox, timeout):
     """On a schedule: keep one open `drift` issue per config path while the exchange differs."""
     from reconciler.github import comment, core, drift_issue
     from reconciler.github.digest import plan_digest
@@ -311,7 +335,7 @@ def drift_cmd(paths, leaders, sandbox):
     api = _api(env)
     key = comment.path_key(paths)
     try:
-        desired, plan = core.plan(paths, leaders, sandbox)
+        desired, plan = core.plan(paths, leaders, sandbox, timeout=_given_timeout())
     except Exception as e:
         core.report_failure("drift", e)
         raise
@@ -325,7 +349,7 @@ def drift_cmd(paths, leaders, sandbox):
         click.echo("drift could not check every leader (blocked or error): the drift issue is left as it is", err=True)
         return 1
     if code == 0:
-        outcome = drift_issue.report_in_sync(api, env.repository, key, env.run_url)
+        outcome = drift_issue.report_in_sync(api, env.repository, key, env.run_url, _me(api))
         click.echo(f"in sync{f': closed drift issue #{outcome.number}' if outcome.number else ''}")
         return 0
     return _report_drift(api, env, key, plan, top, digest)
@@ -347,7 +371,7 @@ def _report_drift(api, env, key: str, plan, top: list[str], digest: str) -> int:
     body = _plan_markdown(plan, [drift_issue.marker(key), drift_issue.digest_line(digest), *top], footer,
                           limit=comment.LIMIT, overflow=_overflow(env))
     title = f"leaderctl: leader settings drifted from the config ({key})"
-    outcome = drift_issue.report_drift(api, env.repository, key, title, body, digest, env.run_url)
+    outcome = drift_issue.report_drift(api, env.repository, key, title, body, digest, env.run_url, _me(api))
     click.echo(f"drift: {outcome.action} issue #{outcome.number}")
     return 2
 
@@ -372,6 +396,7 @@ def init_github(config_path, output, branch, action_ref, check_file):
     from reconciler.errors import UsageError
     from reconciler.github import core, workflow
 
+    workflow.check_path(config_path)  # before anything is read: it is written into the workflow
     desired = core.load([config_path])
     needed = core.variables(list(desired.leaders.values()))
     if check_file:

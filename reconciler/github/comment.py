@@ -5,6 +5,9 @@ Its first line is the marker `<!-- leaderctl-plan path=PATH plan_sha256=HEX -->`
 of the plan it shows (`none` when it shows no plan that could be applied: an
 invalid config, a fork, a failed run). Apply reads the digest back.
 
+Only a comment written by the job's token (`identity`) is ours: one with the
+marker by anyone else, member or bot, is never edited, adopted or read.
+
 Standard library only (see `stale`).
 """
 from __future__ import annotations
@@ -16,7 +19,6 @@ from dataclasses import dataclass
 LIMIT = 65536  # GitHub's maximum comment and issue body, in characters
 NOTE_RESERVE = 1200  # room kept for the "too long" note and the footer's growth
 NO_DIGEST = "none"
-TRUSTED_ASSOCIATIONS = ("OWNER", "MEMBER", "COLLABORATOR")
 STALE_START = "<!-- leaderctl-stale -->"
 STALE_END = "<!-- /leaderctl-stale -->"
 
@@ -44,20 +46,31 @@ def parse_marker(body: str) -> tuple[str, str | None] | None:
     return m.group(1), (None if m.group(2) == NO_DIGEST else m.group(2))
 
 
-def trusted(comment: dict) -> bool:
-    """Written by a bot (the job's token) or by someone with write access: a passer-by's
-    comment with a marker must not be taken for the reviewed plan."""
-    user = comment.get("user") or {}
-    return user.get("type") == "Bot" or comment.get("author_association") in TRUSTED_ASSOCIATIONS
-
-
-def find(comments: list, key: str) -> dict | None:
-    """The plan comment for this path: the oldest trusted one whose first line is its marker."""
+def find(comments: list, key: str, me) -> dict | None:
+    """The plan comment for this path: the oldest one whose first line is its marker and that
+    `me` (an `identity.Identity`) wrote. Who wrote it is asked only when a marker matches."""
     for c in comments:
         parsed = parse_marker(c.get("body") or "")
-        if parsed and parsed[0] == key and trusted(c):
+        if parsed and parsed[0] == key and me.wrote(c):
             return c
     return None
+
+
+def checked(entries: list, what: str, where: str, number: str = "id") -> list:
+    """Comments (`id`) or issues (`number`) whose fields leaderctl reads have GitHub's types
+    (else one located error)."""
+    from reconciler.github.api import item, value
+
+    for i, entry in enumerate(entries):
+        at = f"[{i}]"
+        item(entry, at, what=what, where=where)
+        value(entry, number, (int,), at, what=what, where=where)
+        value(entry, "body", (str,), at, what=what, where=where, required=False)
+        value(entry, "html_url", (str,), at, what=what, where=where, required=False)
+        user = value(entry, "user", (dict,), at, what=what, where=where, required=False)
+        if user is not None:
+            value(user, "login", (str,), f"{at}.user", what=what, where=where)
+    return entries
 
 
 def fence(text: str, lang: str = "text") -> list[str]:
@@ -174,31 +187,35 @@ def stale_body(old_body: str, key: str, reason: str, run_url: str | None, *, lim
 
 
 def list_comments(api, repo: str, number: int) -> list:
-    return api.paginate(
-        f"/repos/{repo}/issues/{number}/comments",
-        what=f"listing the comments of pull request #{number}",
-        needs="pull-requests: read",
-    )
+    what = f"listing the comments of pull request #{number}"
+    path = f"/repos/{repo}/issues/{number}/comments"
+    return checked(api.paginate(path, what=what, needs="pull-requests: read"), what, f"GET {path}")
 
 
-def upsert(api, repo: str, number: int, key: str, body: str, comments: list | None = None) -> tuple[str, int | None]:
-    """Edit this path's comment in place, or create it: ("updated"|"created", comment id)."""
+def upsert(api, repo: str, number: int, key: str, body: str, me, comments: list | None = None) -> tuple[str, int | None]:
+    """Edit this path's comment (one `me` wrote) in place, or create it: ("updated"|"created", comment id).
+
+    GitHub's answer must show the comment as `me`'s: a token that writes as someone else
+    (another GitHub App) stops here rather than leave comments apply would never trust."""
+    me.login()  # who we are, before anything is written
     if comments is None:
         comments = list_comments(api, repo, number)
-    mine = find(comments, key)
+    mine = find(comments, key, me)
     if mine is not None:
-        api.patch(f"/repos/{repo}/issues/comments/{mine['id']}", {"body": body},
-                  what=f"updating the plan comment on pull request #{number}", needs="pull-requests: write")
+        what = f"updating the plan comment on pull request #{number}"
+        r = api.patch(f"/repos/{repo}/issues/comments/{mine['id']}", {"body": body}, what=what, needs="pull-requests: write")
+        me.check_author(r.data, what)
         return "updated", mine.get("id")
-    r = api.post(f"/repos/{repo}/issues/{number}/comments", {"body": body},
-                 what=f"commenting the plan on pull request #{number}", needs="pull-requests: write")
-    return "created", (r.data or {}).get("id") if isinstance(r.data, dict) else None
+    what = f"commenting the plan on pull request #{number}"
+    r = api.post(f"/repos/{repo}/issues/{number}/comments", {"body": body}, what=what, needs="pull-requests: write")
+    me.check_author(r.data, what)
+    return "created", r.data.get("id")
 
 
-def mark_stale(api, repo: str, number: int, key: str, reason: str, run_url: str | None) -> bool:
-    """Put the stale banner on this path's comment, if there is one; True when one was marked."""
+def mark_stale(api, repo: str, number: int, key: str, reason: str, run_url: str | None, me) -> bool:
+    """Put the stale banner on this path's comment (one `me` wrote), if there is one; True when one was marked."""
     comments = list_comments(api, repo, number)
-    mine = find(comments, key)
+    mine = find(comments, key, me)
     if mine is None:
         return False
     api.patch(f"/repos/{repo}/issues/comments/{mine['id']}", {"body": stale_body(mine.get("body") or "", key, reason, run_url)},

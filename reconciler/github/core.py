@@ -43,20 +43,20 @@ def has_any_credentials(specs) -> bool:
     return any(os.environ.get(name) for name in credential_variables(specs))
 
 
-def connect(sandbox: bool):
+def connect(sandbox: bool, timeout: float | None = None):
     from reconciler.operations import Connect
 
-    return Connect(sandbox=sandbox)
+    return Connect(sandbox=sandbox, timeout=timeout)
 
 
-def plan(paths, leaders, sandbox: bool, *, desired=None):
+def plan(paths, leaders, sandbox: bool, *, desired=None, timeout: float | None = None):
     """(desired, plan) for the selected leaders, as `leaderctl plan` makes it (`desired`: already loaded)."""
     from reconciler import operations
 
-    return operations.plan(paths, tuple(leaders or ()), connect(sandbox), desired=desired)
+    return operations.plan(paths, tuple(leaders or ()), connect(sandbox, timeout), desired=desired)
 
 
-def apply(paths, leaders, sandbox: bool, *, verify, show):
+def apply(paths, leaders, sandbox: bool, *, verify, show, timeout: float | None = None):
     """(desired, result) of `leaderctl apply --auto-approve`, refused unless `verify(plan)`
     accepts the plan made now (a reviewed one); without `verify`, the safety thresholds
     apply as without --force."""
@@ -67,7 +67,7 @@ def apply(paths, leaders, sandbox: bool, *, verify, show):
         force=verify is not None,  # the reviewed plan showed every removal
         verify=verify,
     )
-    return operations.apply(request, connect(sandbox), show=show, confirm=lambda: False)
+    return operations.apply(request, connect(sandbox, timeout), show=show, confirm=lambda: False)
 
 
 def unconverged(result):

@@ -44,19 +44,18 @@ class Outcome:
     number: int | None = None
 
 
-def find_open(api, repo: str, key: str) -> list[dict]:
-    issues = api.paginate(
-        f"/repos/{repo}/issues",
-        params={"state": "open", "labels": LABEL},
-        what="listing the open issues labelled drift",
-        needs="issues: read",
-    )
+def find_open(api, repo: str, key: str, me) -> list[dict]:
+    """This path's open drift issues that `me` (the job's token, `identity`) opened."""
+    what = "listing the open issues labelled drift"
+    issues = api.paginate(f"/repos/{repo}/issues", params={"state": "open", "labels": LABEL}, what=what, needs="issues: read")
+    where = f"GET /repos/{repo}/issues"
+    comment.checked(issues, what, where, "number")
     out = []
     for issue in issues:
         if issue.get("pull_request") is not None:
             continue
         parsed = parse(issue.get("body") or "")
-        if parsed and parsed[0] == key and comment.trusted(issue):
+        if parsed and parsed[0] == key and me.wrote(issue):
             out.append(issue)
     return out
 
@@ -72,9 +71,9 @@ def ensure_label(api, repo: str) -> None:
             raise
 
 
-def report_drift(api, repo: str, key: str, title: str, body: str, digest: str, run_url: str | None) -> Outcome:
+def report_drift(api, repo: str, key: str, title: str, body: str, digest: str, run_url: str | None, me) -> Outcome:
     """Open the issue, or update it when the drift changed; leave it alone when it did not."""
-    open_issues = find_open(api, repo, key)
+    open_issues = find_open(api, repo, key, me)
     if not open_issues:
         ensure_label(api, repo)
         r = api.post(f"/repos/{repo}/issues", {"title": title, "body": body, "labels": [LABEL]},
@@ -91,10 +90,10 @@ def report_drift(api, repo: str, key: str, title: str, body: str, digest: str, r
     return Outcome("updated", number)
 
 
-def report_in_sync(api, repo: str, key: str, run_url: str | None) -> Outcome:
+def report_in_sync(api, repo: str, key: str, run_url: str | None, me) -> Outcome:
     """Close this path's open drift issue(s), each with a comment saying why."""
     closed = None
-    for issue in find_open(api, repo, key):
+    for issue in find_open(api, repo, key, me):
         number = issue["number"]
         check = f"[check]({run_url})" if run_url else "check"
         api.post(f"/repos/{repo}/issues/{number}/comments", {"body": f"Back in sync ({check}): closing."},

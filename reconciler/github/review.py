@@ -28,20 +28,34 @@ class Reviewed:
 
 
 def merged_pull_request(api, repo: str, sha: str) -> dict:
-    pulls = api.get(f"/repos/{repo}/commits/{sha}/pulls", what=f"finding the pull request merged as {sha[:12]}",
-                    needs="pull-requests: read").data
-    for pr in pulls if isinstance(pulls, list) else []:
-        if pr.get("merged_at") and pr.get("merge_commit_sha") == sha:
+    from reconciler.github.api import item, malformed, value
+
+    what = f"finding the pull request merged as {sha[:12]}"
+    r = api.get(f"/repos/{repo}/commits/{sha}/pulls", what=what, needs="pull-requests: read")
+    if not isinstance(r.data, list):
+        raise malformed(what, r.where, "the answer is not a list")
+    for i, pr in enumerate(r.data):
+        at = f"[{i}]"
+        item(pr, at, what=what, where=r.where)
+        merged_at = value(pr, "merged_at", (str,), at, what=what, where=r.where, required=False)
+        merge_sha = value(pr, "merge_commit_sha", (str,), at, what=what, where=r.where, required=False)
+        if merged_at and merge_sha == sha:
+            value(pr, "number", (int,), at, what=what, where=r.where)
             return pr
     raise NotReviewedError(f"refusing to apply: no pull request was merged as {sha[:12]}, so there is no reviewed plan: {HINT}")
 
 
-def reviewed_plan(api, repo: str, sha: str, key: str) -> Reviewed:
+def reviewed_plan(api, repo: str, sha: str, key: str, me) -> Reviewed:
+    """The digest of the plan comment `me` (the job's token, `identity`) wrote on the merged
+    pull request: a comment with the marker by anyone else is not a review."""
     pr = merged_pull_request(api, repo, sha)
     number = pr["number"]
-    found = comment.find(comment.list_comments(api, repo, number), key)
+    found = comment.find(comment.list_comments(api, repo, number), key, me)
     if found is None:
-        raise NotReviewedError(f"refusing to apply: pull request #{number} has no leaderctl plan comment for {key}: {HINT}")
+        raise NotReviewedError(
+            f"refusing to apply: pull request #{number} has no leaderctl plan comment for {key} written by {me.login()} "
+            f"(the author of this job's token; a comment by anyone else is never trusted): {HINT}"
+        )
     parsed = comment.parse_marker(found.get("body") or "")
     if parsed is None or parsed[1] is None:
         raise NotReviewedError(

@@ -17,6 +17,7 @@ import sys
 from reconciler.github import comment
 from reconciler.github.actions_env import ActionsEnv
 from reconciler.github.api import GitHubApi
+from reconciler.github.identity import Identity
 
 
 def main(argv=None) -> int:
@@ -31,7 +32,7 @@ def main(argv=None) -> int:
             return 0  # no comment of ours to mark, or no token that could
         api = GitHubApi(env.api_url, env.token)
         key = comment.path_key(args.paths)
-        if comment.mark_stale(api, env.repository, pr.number, key, args.reason, env.run_url):
+        if comment.mark_stale(api, env.repository, pr.number, key, args.reason, env.run_url, Identity(api)):
             print(f"marked the plan comment for {key} on #{pr.number} stale")
     except Exception as e:  # noqa: BLE001 - never a traceback, never a second failure
         print(f"::warning title=leaderctl::could not mark the plan comment stale: {comment.one_line(str(e))}", file=sys.stderr)

@@ -41,6 +41,32 @@ def _scalar(text: str) -> str:
     return text if re.fullmatch(r"[A-Za-z0-9_./-]+", text) else json.dumps(text)
 
 
+def check_path(path: str) -> str:
+    """The config path as `--path` may give it: relative, printable, no `${{`.
+
+    It is written into the workflow twice (a comment line and `with: path:`): a newline
+    would end the comment and add YAML of its own, `${{ ... }}` would be evaluated by
+    Actions."""
+    text = str(path)
+    why = None
+    if not text:
+        why = "it is empty"
+    elif not text.isprintable():
+        why = "it holds a control character or a line break"
+    elif "${{" in text:
+        why = "it holds `${{`, which GitHub Actions would evaluate as an expression"
+    elif text.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", text):
+        why = "it is not relative to the repository's root"
+    elif ".." in re.split(r"[/\\]", text):
+        why = "it leaves the repository (..)"
+    if why:
+        raise UsageError(
+            f"--path must be a path relative to the repository's root, of printable characters without `${{{{`: "
+            f"{why} (got {text[:120]!r})"
+        )
+    return text
+
+
 def _check_names(variables: list[str]) -> None:
     bad = [v for v in variables if not _SECRET_NAME.match(v) or v.upper().startswith("GITHUB_")]
     if bad:
@@ -77,6 +103,7 @@ def _job(name: str, condition: str, environment: str, permission: tuple[str, str
 def render(config_path: str, variables: list[str], *, branch: str = "main", action_sha: str, action_label: str = ACTION_VERSION) -> str:
     if not _SHA.match(action_sha):
         raise UsageError(f"--action-ref must be a full 40-character commit SHA, got {action_sha!r}")
+    check_path(config_path)
     _check_names(variables)
     read_env = f"{{name: {READ_ENVIRONMENT}, deployment: false}}"
     lines = [

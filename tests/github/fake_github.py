@@ -7,6 +7,14 @@ GitHub's), checks the bearer token, and can be told to fail: `fail(method,
 path_regex, status, times)` answers the next `times` matching requests with
 `status` (5XX, 401, 403, 404, ...).
 
+Who wrote what, as on GitHub: every token acts as one user (`tokens`); what it
+creates is by that user; `GET /user` answers a user's token (`add_token(...,
+user_token=True)`, a personal access token) with its login and an installation
+token (the job's GITHUB_TOKEN) with 403. Editing any comment is allowed (a token
+with write access may edit others' comments on GitHub): the tests check that
+leaderctl never asks. `answer(method, path_regex, raw=..., trickle=...)` sends raw
+bytes instead of the real answer (malformed, huge, or a byte at a time).
+
 Not a test module (no `test_` prefix).
 """
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,6 +51,15 @@ class Fault:
     headers: dict = field(default_factory=dict)
 
 
+@dataclass
+class Raw:
+    method: str
+    path: re.Pattern
+    times: int | None  # None: every time
+    make: object  # (query) -> (status, body bytes, headers)
+    trickle: float = 0.0  # seconds between bytes (0: all at once)
+
+
 class FakeGitHub:
     def __init__(self, repo: str = REPO, token: str = TOKEN):
         self.repo = repo
@@ -53,6 +71,9 @@ class FakeGitHub:
         self.commit_pulls: dict[str, list[dict]] = {}
         self.refs: dict[str, str] = {}  # ref -> sha for GET /repos/{repo}/commits/{ref}
         self.faults: list[Fault] = []
+        self.raws: list[Raw] = []
+        self.tokens: dict[str, dict] = {token: BOT}  # token -> the user it acts as
+        self.user_tokens: set[str] = set()  # tokens GET /user answers (a person's), not 403
         self._next_id = 1000
         self._next_issue = 1
         self._lock = threading.Lock()
@@ -88,6 +109,17 @@ class FakeGitHub:
 
     def fail(self, method: str, path: str, status: int, times: int = 1, body: dict | None = None, headers: dict | None = None) -> None:
         self.faults.append(Fault(method, re.compile(path), status, times, body or {"message": f"fake {status}"}, headers or {}))
+
+    def add_token(self, token: str, user: dict, *, user_token: bool = True) -> None:
+        self.tokens[token] = user
+        if user_token:
+            self.user_tokens.add(token)
+
+    def answer(self, method: str, path: str, raw: bytes | None = None, *, status: int = 200, headers: dict | None = None,
+               times: int | None = None, trickle: float = 0.0, make=None) -> None:
+        """Answer matching requests with `raw` bytes (or `make(query)` -> (status, bytes, headers))."""
+        fixed = (status, raw or b"", headers or {})
+        self.raws.append(Raw(method, re.compile(path), times, make or (lambda query: fixed), trickle))
 
     def add_comment(self, number: int, body: str, user: dict | None = None, association: str = "NONE") -> dict:
         with self._lock:
@@ -157,9 +189,21 @@ class FakeGitHub:
                 if fault.times and fault.method == method and fault.path.search(parsed.path):
                     fault.times -= 1
                     return self._send(h, fault.status, fault.body, fault.headers)
-            if h.headers.get("Authorization") != f"Bearer {self.token}":
-                return self._send(h, 401, {"message": "Bad credentials"})
-            status, data, extra = self._route(method, parsed.path, query, body, h)
+            raw = None
+            for r in self.raws:
+                if (r.times is None or r.times > 0) and r.method == method and r.path.search(parsed.path):
+                    if r.times is not None:
+                        r.times -= 1
+                    raw = r
+                    break
+            if raw is None:
+                auth = h.headers.get("Authorization") or ""
+                user = self.tokens.get(auth[len("Bearer "):]) if auth.startswith("Bearer ") else None
+                if user is None:
+                    return self._send(h, 401, {"message": "Bad credentials"})
+                status, data, extra = self._route(method, parsed.path, query, body, h, auth[len("Bearer "):], user)
+        if raw is not None:
+            return self._send_raw(h, *raw.make(query), raw.trickle)
         self._send(h, status, data, extra)
 
     def _page(self, items: list, query: dict, path: str) -> tuple[int, list, dict]:
@@ -172,7 +216,12 @@ class FakeGitHub:
             headers["Link"] = f'<{self.url}{path}?{urllib.parse.urlencode(nxt)}>; rel="next"'
         return 200, chunk, headers
 
-    def _route(self, method: str, path: str, query: dict, body, h) -> tuple[int, object, dict]:
+    def _route(self, method: str, path: str, query: dict, body, h, token: str, user: dict) -> tuple[int, object, dict]:
+        if path == "/user" and method == "GET":
+            if token in self.user_tokens:
+                return 200, dict(user), {}
+            return 403, {"message": "Resource not accessible by integration",
+                         "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user"}, {}
         prefix = f"/repos/{self.repo}"
         if not path.startswith(prefix + "/"):
             return 404, {"message": "Not Found"}, {}
@@ -184,14 +233,12 @@ class FakeGitHub:
             if method == "POST":
                 if number in self.issues:
                     pass
-                return 201, self._new_comment(number, body["body"], BOT, "NONE"), {}
+                return 201, self._new_comment(number, body["body"], user, "NONE"), {}
         if m := re.fullmatch(r"/issues/comments/(\d+)", rest):
             cid = int(m.group(1))
             for cs in self.comments.values():
                 for c in cs:
                     if c["id"] == cid and method == "PATCH":
-                        if c["user"] != BOT:
-                            return 403, {"message": "Resource not accessible by integration"}, {}
                         c["body"] = body["body"]
                         return 200, c, {}
             return 404, {"message": "Not Found"}, {}
@@ -210,7 +257,7 @@ class FakeGitHub:
             missing = [n for n in body.get("labels", []) if n not in self.labels]
             if missing:
                 return 422, {"message": f"label {missing} does not exist"}, {}
-            return 201, self._new_issue(body["title"], body["body"], body.get("labels", []), BOT), {}
+            return 201, self._new_issue(body["title"], body["body"], body.get("labels", []), user), {}
         if m := re.fullmatch(r"/issues/(\d+)", rest):
             issue = self.issues.get(int(m.group(1)))
             if issue is None:
@@ -227,6 +274,26 @@ class FakeGitHub:
             self.labels.add(body["name"])
             return 201, {"name": body["name"]}, {}
         return 404, {"message": "Not Found"}, {}
+
+    @staticmethod
+    def _send_raw(h: BaseHTTPRequestHandler, status: int, payload: bytes, headers: dict, trickle: float) -> None:
+        try:
+            h.send_response(status)
+            h.send_header("Content-Type", "application/json")
+            if "Content-Length" not in headers:
+                h.send_header("Content-Length", str(len(payload)))
+            for k, v in headers.items():
+                h.send_header(k, v)
+            h.end_headers()
+            if not trickle:
+                h.wfile.write(payload)
+                return
+            for i in range(len(payload)):
+                h.wfile.write(payload[i:i + 1])
+                h.wfile.flush()
+                time.sleep(trickle)
+        except OSError:
+            pass
 
     @staticmethod
     def _send(h: BaseHTTPRequestHandler, status: int, data, headers: dict | None = None) -> None:

@@ -76,6 +76,7 @@ class Kit:
             "GITHUB_SHA": sha,
             "GITHUB_REF": "refs/pull/7/merge" if event == "pull_request" else "refs/heads/main",
             "GITHUB_TOKEN": TOKEN,
+            "LEADERCTL_GITHUB_TOKEN_IS_JOB_TOKEN": "true",  # as the action says for its default github-token
             "GITHUB_STEP_SUMMARY": str(summary),
             "GITHUB_OUTPUT": str(output),
             "GITHUB_RUN_ID": "4242",
