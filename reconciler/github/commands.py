@@ -26,11 +26,12 @@ def action_boundary(fn):
     @wraps(fn)
     def wrapper(*args, **kwargs):
         from reconciler.errors import ConfigError, LeaderctlError
+        from reconciler.render.escape import lines_for_terminal
 
         try:
             code = fn(*args, **kwargs)
         except LeaderctlError as e:
-            click.echo(str(e) if isinstance(e, ConfigError) else f"Error: {e}", err=True)
+            click.echo(lines_for_terminal(str(e) if isinstance(e, ConfigError) else f"Error: {e}"), err=True)
             code = e.exit_code
         except KeyboardInterrupt as e:  # while reading: nothing was written (writes stop gracefully)
             click.echo(f"interrupted ({e or 'SIGINT'}): nothing was written", err=True)
