@@ -69,9 +69,11 @@ def github_group():
 
 
 def _context(*required: str):
+    from reconciler import redact
     from reconciler.github.actions_env import ActionsEnv
 
     env = ActionsEnv.from_environ()
+    redact.remember(env.token)  # masked by value in every output, like the leaders' secrets
     env.require(*required)
     return env
 
