@@ -105,12 +105,15 @@ def _overflow(env) -> str:
 
 def _config_errors_markdown(key: str, error, intro: str, marker: str | None) -> str:
     from reconciler.github import comment
+    from reconciler.render.escape import markdown_block
 
     text = str(error)
     room = comment.LIMIT - 2000
-    if len(text) > room:
-        text = text[:room].rsplit("\n", 1)[0] + "\n… (cut: every error is in the run's log)"
-    lines = ([marker] if marker else []) + [_title("plan", key), "", intro, "", *comment.fence(text)]
+    block = markdown_block(text, "text")  # control characters escaped: it may grow
+    while len(block) > room:
+        text = text[: len(text) * room // len(block) - 100].rsplit("\n", 1)[0] + "\n… (cut: every error is in the run's log)"
+        block = markdown_block(text, "text")
+    lines = ([marker] if marker else []) + [_title("plan", key), "", intro, "", block]
     return "\n".join(lines) + "\n"
 
 

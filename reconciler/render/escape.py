@@ -22,7 +22,6 @@ Standard library only.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from reconciler import redact
 
@@ -36,8 +35,8 @@ _SLACK_MENTION = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
 _WORD_JOINER = "\u2060"
 
 
-def _visible(char: str) -> str:
-    if unicodedata.category(char) not in _ESCAPED_CATEGORIES:
+def _visible(char: str, category) -> str:
+    if category(char) not in _ESCAPED_CATEGORIES:
         return char
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
@@ -47,7 +46,9 @@ def controls_visible(text: str) -> str:
     """Control and format characters as visible escapes (no masking, no cut)."""
     if text.isprintable():  # the common case: nothing to do (a space is printable, U+00A0 is not)
         return text
-    return "".join(map(_visible, text))
+    from unicodedata import category  # only here, for start-up time
+
+    return "".join(_visible(c, category) for c in text)
 
 
 def _cut(text: str, limit: int | None) -> str:
