@@ -18,3 +18,15 @@ def test_an_exchange_message_is_not_live_markdown_in_the_plan_comment(kit):
     assert "@octocat" in c["body"]  # shown, as text
     assert live_markup(c["body"], OURS) == [], c["body"]
     assert "@octocat" in r.summary and live_markup(r.summary, OURS) == [], r.summary
+
+
+def test_live_symbol_ids_are_not_live_markdown_in_the_drift_issue(kit):
+    state = kit.sb.account_state("desk-btc")
+    state["symbols"] += [{"symbolId": s, "leverage": "10", "isLead": 1}
+                         for s in ("@octocat", "<!channel>", "[x](https://evil.example)", "```", "<img>")]
+    kit.sb.save()
+    r = kit.run("drift", "examples/", event="schedule", payload={}, sha="d" * 40)
+    assert r.code == 2, r.output
+    (issue,) = kit.gh.open_issues()
+    assert "@octocat" in issue["body"] and live_markup(issue["body"], OURS) == [], issue["body"]
+    assert live_markup(r.summary, OURS) == [], r.summary
