@@ -12,6 +12,7 @@ names, order fields) or from GitHub. Each function first masks every known secre
   it is the same in prose, list items and table cells; control characters (newlines
   included) escaped as for the terminal, so it never starts a block; bounded length.
   No mention, link, autolink, image, HTML, heading or table break can come of it.
+- `for_html`: the same inside raw HTML (a `<summary>` line): HTML-escaped, in `<code>`.
 - `markdown_block`: several lines as a fenced code block that they cannot close.
 - `for_slack`: Slack mrkdwn text: `&`, `<`, `>` as `&amp;`, `&lt;`, `&gt;` (Slack's own
   rule; no `<!channel>`, `<@U..>` or `<url|label>` can come of it), `@channel`, `@here`
@@ -77,6 +78,15 @@ def for_markdown(text: str, *, limit: int | None = MARKDOWN_LIMIT) -> str:
     """One piece of exchange text as inline markdown that renders nothing (code spans)."""
     line = controls_visible(_cut(redact.mask(str(text)), limit))
     return "\\|".join(_code_span(part) for part in line.split("|"))
+
+
+def for_html(text: str, *, limit: int | None = MARKDOWN_LIMIT) -> str:
+    """One piece of exchange text inside raw HTML of a markdown document (a <summary> line,
+    where markdown is not parsed): HTML-escaped, in <code> (so GitHub links no mention)."""
+    import html
+
+    line = controls_visible(_cut(redact.mask(str(text)), limit))
+    return f"<code>{html.escape(line, quote=True)}</code>"
 
 
 def markdown_block(text: str, info: str = "") -> str:

@@ -19,6 +19,7 @@ from reconciler.render import as_markdown, as_text, render_plan
 from reconciler.render.escape import (
     MARKDOWN_LIMIT,
     controls_visible,
+    for_html,
     for_markdown,
     for_slack,
     for_terminal,
@@ -120,6 +121,15 @@ def test_markdown_in_a_list_item_renders_nothing(text):
 
 
 @SETTINGS
+@given(TEXT)
+def test_html_inside_a_summary_line_renders_nothing(text):
+    md = f"<details><summary>{for_html(text)} · 1 problem</summary>\n\nbody\n\n</details>\n\nafter"
+    assert live_markup(md) == [], md
+    html = render_gfm(md)
+    assert html.count("<summary>") == 1 and html.count("</details>") == 1 and "<p>after</p>" in html, md
+
+
+@SETTINGS
 @given(st.lists(TEXT, max_size=5).map("\n".join))
 def test_a_markdown_block_cannot_be_closed_by_its_lines(text):
     md = markdown_block(text) + "\n\nafter @octocat"
@@ -156,7 +166,7 @@ SECRET = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0
 def test_a_known_secret_in_any_letter_case_never_reaches_a_sink(text, secret, spelling):
     redact.remember(secret)
     hostile = text + spelling(secret) + text
-    for sink in (for_terminal, for_markdown, for_slack, markdown_block, redact.mask):
+    for sink in (for_terminal, for_markdown, for_html, for_slack, markdown_block, redact.mask):
         assert secret.lower() not in sink(hostile).lower(), sink
 
 
