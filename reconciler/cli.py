@@ -18,7 +18,10 @@ FORMATS = click.Choice(["text", "json", "markdown"])
 
 
 def _fail(message: str, code: int = 1):
-    click.echo(message, err=True)
+    """The one line (or, for a config, the lines) of an error: exchange text escaped, secrets masked."""
+    from reconciler.render.escape import lines_for_terminal
+
+    click.echo(lines_for_terminal(message), err=True)
     sys.exit(code)
 
 
@@ -78,6 +81,9 @@ def exchange_options(fn):
 @exchange_options
 def cli(**_):
     """Keep Toobit copy-trading leader settings as code: validate, plan, apply, drift."""
+    from reconciler import redact
+
+    redact.forget()  # the secrets to mask are this command's (collected as its leaders are read)
 
 
 def main(argv=None):
@@ -118,6 +124,8 @@ def _log_requests() -> None:
     """-v: the client's request log (method, path, status, code, weight, timing; no secrets) on stderr."""
     import logging
 
+    from reconciler.redact import MaskFilter
+
     class ToStderr(logging.StreamHandler):
         """Writes to whatever sys.stderr is when a line is logged (it may be replaced)."""
 
@@ -129,6 +137,7 @@ def _log_requests() -> None:
         if not any(type(h).__name__ == "ToStderr" for h in logger.handlers):  # once per process
             handler = ToStderr()
             handler.setFormatter(logging.Formatter("leaderctl: %(message)s"))
+            handler.addFilter(MaskFilter())  # every secret of the run's leaders, in any letter case
             logger.addHandler(handler)
 
 

@@ -3,7 +3,10 @@ annotations, a Slack-compatible webhook, node-exporter textfile metrics.
 
 None of these may change a command's result: a failing webhook is reported on
 stderr and the drift exit code stays what the plan says. None of them may carry
-a key, secret or invite code: plans already hold "(sensitive)" in its place.
+a key, secret or invite code: plans already hold "(sensitive)" in its place, and
+every text is masked by value again here (`redact`). Exchange text in them is
+inert (`render.escape`): markdown in code spans or fenced blocks, Slack text with
+`&<>` escaped, annotations with control characters escaped.
 """
 from __future__ import annotations
 
@@ -14,7 +17,9 @@ from pathlib import Path
 
 from reconciler.atomic import atomic_write
 from reconciler.model import Action, LeaderStatus
+from reconciler.redact import mask, mask_tree
 from reconciler.render.as_markdown import MARKER as PLAN_MARKER
+from reconciler.render.escape import for_slack, for_terminal, markdown_block
 
 DRIFT_MARKER = "<!-- leaderctl-drift -->"
 WEBHOOK_MAX_LEADERS = 30  # lines in the webhook text; the `leaders` list always has them all
@@ -45,7 +50,7 @@ def report_failure(command: str, error: BaseException) -> None:
     from reconciler.errors import ConfigError, LeaderctlError
 
     message = str(error) if isinstance(error, LeaderctlError) else f"internal error: {type(error).__name__}"
-    step_summary(f"## leaderctl {command}\n\n❌ **{command} failed**, nothing was checked:\n\n```\n{message}\n```")
+    step_summary(f"## leaderctl {command}\n\n❌ **{command} failed**, nothing was checked:\n\n{markdown_block(message)}")
     if not in_github_actions():
         return
     title = _prop("leaderctl " + command)
@@ -53,9 +58,9 @@ def report_failure(command: str, error: BaseException) -> None:
         for issue in error.issues:
             where = f"file={_prop(_relative(issue.file))},line={issue.line},col={issue.col},"
             text = f"{issue.path}: {issue.message}" if issue.path else issue.message
-            print(f"::error {where}title={title}::{_escape(text)}", file=sys.stderr, flush=True)
+            print(f"::error {where}title={title}::{_escape(for_terminal(text))}", file=sys.stderr, flush=True)
     else:
-        print(f"::error title={title}::{_escape(message)}", file=sys.stderr, flush=True)
+        print(f"::error title={title}::{_escape(for_terminal(message))}", file=sys.stderr, flush=True)
 
 
 def step_summary(markdown: str) -> None:
@@ -64,7 +69,7 @@ def step_summary(markdown: str) -> None:
         return
     try:
         with open(target, "a", encoding="utf-8") as fh:
-            fh.write(markdown.rstrip("\n") + "\n\n")
+            fh.write(mask(markdown).rstrip("\n") + "\n\n")
     except OSError as e:
         _warn(f"warning: cannot write GITHUB_STEP_SUMMARY: {e.strerror or e}")
 
@@ -118,16 +123,19 @@ def annotations(plan, specs: dict | None = None) -> list[str]:
             loc = spec.where(p.path or "") if spec else None
             where = f"file={_prop(_relative(loc.file))},line={loc.line},col={loc.col}," if loc else ""
             code = f" ({p.code})" if p.code is not None else ""
-            lines.append(f"::error {where}title={_prop('leaderctl ' + lp.name + code)}::{_escape(p.message)}")
+            lines.append(f"::error {where}title={_prop('leaderctl ' + lp.name + code)}::{_escape(for_terminal(p.message))}")
         for c in lp.changes:
             loc = spec.where(c.path) if spec else None
             where = f"file={_prop(_relative(loc.file))},line={loc.line},col={loc.col}," if loc else ""
-            lines.append(f"::warning {where}title={_prop('leaderctl ' + lp.name)}::{_escape(describe(c))}")
+            lines.append(f"::warning {where}title={_prop('leaderctl ' + lp.name)}::{_escape(for_terminal(describe(c)))}")
     return lines
 
 
 def webhook_payload(plan) -> dict:
-    """Slack-compatible: `text` for people (every drifted leader and field), `leaders` for machines."""
+    """Slack-compatible: `text` for people (every drifted leader and field), `leaders` for machines.
+
+    Each line of `text` is mrkdwn made from exchange text (`escape.for_slack`); `leaders` is
+    JSON data, the exchange's spelling kept, every secret masked."""
     from reconciler.render.as_json import change_dict
 
     drifted = [lp for lp in plan.leaders if lp.status is LeaderStatus.CHANGES]
@@ -152,7 +160,7 @@ def webhook_payload(plan) -> dict:
         lines.append("Not checked (blocked or error): " + ", ".join(f"{lp.name} ({lp.status})" for lp in failed))
     in_sync = plan.count(LeaderStatus.IN_SYNC)
     lines.append(f"{in_sync} in sync. Fix the config to match, or run `leaderctl apply`.")
-    return {"text": "\n".join(lines), "leaders": leaders}
+    return {"text": "\n".join(for_slack(line) for line in lines), "leaders": mask_tree(leaders)}
 
 
 def send_webhook(url: str, plan, *, timeout: float = 10.0, attempts: int = 2, retry_delay: float = 1.0) -> bool:

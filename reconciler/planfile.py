@@ -19,6 +19,7 @@ from pathlib import Path
 from reconciler.atomic import atomic_write
 from reconciler.errors import PlanFileError, StalePlanError
 from reconciler.model import Desired, Plan
+from reconciler.redact import mask_tree
 from reconciler.render.as_json import FORMAT_VERSION, leader_dict
 
 KIND = "leaderctl-plan"
@@ -92,6 +93,7 @@ def save(plan: Plan, path: Path) -> None:
     leaders = []
     for lp in plan.leaders:
         d = leader_dict(lp)
+        d["problems"] = mask_tree(d["problems"])  # exchange text: no secret in any spelling
         d["live_fingerprint"] = lp.live_fingerprint
         d["account"] = lp.account
         d["sealed"] = lp.sealed

@@ -94,9 +94,13 @@ class Session:
 
     def client(self, spec: LeaderSpec):
         """A client signed with this leader's key (from the environment, or the sandbox's)."""
+        from reconciler import redact
+
         if self.sandbox is not None:
             account = self.sandbox.ensure_account(spec.name)
+            redact.remember_leader(spec, key=account.api_key, secret=account.api_secret)
             return self.conn.leader(account.api_key, account.api_secret)
+        redact.remember_leader(spec)  # key, secret and invite codes: masked in all output from now on
         key = os.environ.get(spec.credentials.api_key_env)
         secret = os.environ.get(spec.credentials.api_secret_env)
         missing = [n for n, v in ((spec.credentials.api_key_env, key), (spec.credentials.api_secret_env, secret)) if not v]

@@ -1,9 +1,16 @@
-"""`leaderctl show`: read-only reports of one leader's exchange data, as tables or JSON."""
+"""`leaderctl show`: read-only reports of one leader's exchange data, as tables or JSON.
+
+Every cell and key is exchange text: tables show it through `escape.for_terminal`
+(control characters visible, secrets masked); JSON escapes controls as JSON does and
+masks secrets in every string.
+"""
 from __future__ import annotations
 
 import json
 from decimal import Decimal
 
+from reconciler.redact import mask_tree
+from reconciler.render.escape import for_terminal
 from reconciler.spec import SENSITIVE_TEXT, SETTINGS
 
 # what -> (columns for the text table); JSON shows every field the exchange sent
@@ -55,10 +62,11 @@ def render(what: str, data, fmt: str) -> str:
         page, data = data, data.items
     if fmt == "json":
         doc = data if page is None else {"pages": page.pages, "total": page.total, "list": data}
-        return json.dumps(doc, indent=2, default=_plain) + "\n"
+        return json.dumps(mask_tree(doc), indent=2, default=_plain) + "\n"
     if what == "config":
-        width = max(map(len, data), default=0)
-        return "".join(f"{k.ljust(width)}  {_cell(v)}\n" for k, v in data.items())
+        keys = {k: for_terminal(str(k)) for k in data}
+        width = max(map(len, keys.values()), default=0)
+        return "".join(f"{keys[k].ljust(width)}  {_cell(v)}\n" for k, v in data.items())
     text = table(COLUMNS[what], data)
     if page is not None:
         text += f"({len(data)} shown of {page.total}; {page.pages} page(s): --page N or --all)\n"
@@ -69,8 +77,8 @@ def render(what: str, data, fmt: str) -> str:
 
 def _cell(v) -> str:
     if isinstance(v, list):
-        return ", ".join(map(str, v))
-    return "" if v is None else str(_plain(v))
+        return for_terminal(", ".join(map(str, v)))
+    return "" if v is None else for_terminal(str(_plain(v)))
 
 
 def table(columns: list[str], rows: list[dict]) -> str:

@@ -29,6 +29,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from reconciler import redact
 from reconciler.errors import LeaderctlError
 
 from .errors import (
@@ -314,8 +315,7 @@ def _msg(call: Call, payload: Any) -> str | None:
     raw = payload.get("msg") if isinstance(payload, Mapping) else None
     if not isinstance(raw, (str, int, Decimal)) or isinstance(raw, bool):
         return None  # absent, or a structure: nothing a person should read
-    text = str(raw)  # redact before any cut, so no part of a secret survives a cut
-    for secret in call.secrets:
-        if secret:
-            text = text.replace(secret, "(sensitive)")
+    # redact before any cut, so no part of a secret survives a cut: this call's secrets and
+    # every other one of the run's leaders (`redact`), in any letter case
+    text = redact.mask(str(raw), call.secrets)
     return _SIGNATURE.sub("(sensitive)", text)

@@ -34,6 +34,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from reconciler import redact
+
 from .body import ACCEPT_ENCODING, BadEncoding, BodyTooLarge, read_body
 from .classify import Call, Kind, NoAnswer, Why, classify, integer, response_code
 from .endpoint import DEFAULT_ENDPOINT, check_endpoint, is_loopback
@@ -657,6 +659,7 @@ class LeaderClient:
         data = self._get("/config", settle=settle)
         if not isinstance(data, dict):
             raise UnexpectedResponseError(endpoint=f"GET {LEADER}/config")
+        redact.remember_live_config(data)  # the live invite code is a secret too
         return data
 
     def put_config(self, body: dict, *, report: Callable[[str], None] | None = None, fresh_for: float | None = None) -> None:

@@ -26,11 +26,12 @@ signature, URL query string or request object: `endpoint` is "METHOD /path" only
 """
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from reconciler.spec import INVITE_CODE
 from reconciler.errors import LeaderctlError, UsageError
+from reconciler.redact import mask
+from reconciler.render.escape import controls_visible
 
 _MAX_SERVER_MSG = 200
 _OWN_CODE: Any = ...  # "use the class's documented code"
@@ -38,19 +39,13 @@ MAX_BAN_SECONDS = 3 * 24 * 3600  # the exchange bans for 2 minutes up to 3 days
 
 
 def escape_controls(text: str) -> str:
-    """Control and format characters (ESC, BEL, bidi overrides...) as visible escapes."""
-    return "".join(_visible(c) for c in text)
-
-
-def _visible(char: str) -> str:
-    if unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Zl", "Zp"):
-        return char
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+    """Control and format characters (ESC, BEL, bidi overrides...) as visible escapes
+    (`render.escape` knows how), every known secret masked."""
+    return controls_visible(mask(text))
 
 
 def _one_line(text: object) -> str:
-    """The exchange's own message: one short line, no terminal control characters."""
+    """The exchange's own message: one short line, no terminal control characters, no secret."""
     line = escape_controls(" ".join(str(text).split()))
     return line if len(line) <= _MAX_SERVER_MSG else line[: _MAX_SERVER_MSG - 3] + "..."
 

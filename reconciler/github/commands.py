@@ -26,11 +26,12 @@ def action_boundary(fn):
     @wraps(fn)
     def wrapper(*args, **kwargs):
         from reconciler.errors import ConfigError, LeaderctlError
+        from reconciler.render.escape import lines_for_terminal
 
         try:
             code = fn(*args, **kwargs)
         except LeaderctlError as e:
-            click.echo(str(e) if isinstance(e, ConfigError) else f"Error: {e}", err=True)
+            click.echo(lines_for_terminal(str(e) if isinstance(e, ConfigError) else f"Error: {e}"), err=True)
             code = e.exit_code
         except KeyboardInterrupt as e:  # while reading: nothing was written (writes stop gracefully)
             click.echo(f"interrupted ({e or 'SIGINT'}): nothing was written", err=True)
@@ -70,9 +71,11 @@ def github_group():
 
 
 def _context(*required: str):
+    from reconciler import redact
     from reconciler.github.actions_env import ActionsEnv
 
     env = ActionsEnv.from_environ()
+    redact.remember(env.token)  # masked by value in every output, like the leaders' secrets
     env.require(*required)
     return env
 
@@ -124,12 +127,15 @@ def _overflow(env) -> str:
 
 def _config_errors_markdown(key: str, error, intro: str, marker: str | None) -> str:
     from reconciler.github import comment
+    from reconciler.render.escape import markdown_block
 
     text = str(error)
     room = comment.LIMIT - 2000
-    if len(text) > room:
-        text = text[:room].rsplit("\n", 1)[0] + "\n… (cut: every error is in the run's log)"
-    lines = ([marker] if marker else []) + [_title("plan", key), "", intro, "", *comment.fence(text)]
+    block = markdown_block(text, "text")  # control characters escaped: it may grow
+    while len(block) > room:
+        text = text[: len(text) * room // len(block) - 100].rsplit("\n", 1)[0] + "\n… (cut: every error is in the run's log)"
+        block = markdown_block(text, "text")
+    lines = ([marker] if marker else []) + [_title("plan", key), "", intro, "", block]
     return "\n".join(lines) + "\n"
 
 

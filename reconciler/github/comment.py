@@ -81,8 +81,10 @@ def fence(text: str, lang: str = "text") -> list[str]:
 
 
 def one_line(text: str, limit: int = 500) -> str:
-    text = re.sub(r"[\x00-\x1f\x7f]+", " ", str(text)).strip()
-    return text if len(text) <= limit else text[:limit] + "…"
+    """Text (an error, GitHub's or the exchange's) as one plain line: for a terminal or a warning."""
+    from reconciler.render.escape import for_terminal
+
+    return for_terminal(" ".join(str(text).split()), limit=limit)
 
 
 @dataclass
@@ -166,12 +168,14 @@ def stale_body(old_body: str, key: str, reason: str, run_url: str | None, *, lim
     if STALE_START in rest and STALE_END in rest:  # one banner, the newest
         before, _, after = rest.partition(STALE_START)
         rest = before + after.partition(STALE_END)[2]
+    from reconciler.render.escape import for_markdown
+
     run = f"[the last plan run]({run_url})" if run_url else "the last plan run"
     banner = "\n".join(
         [
             STALE_START,
             "> [!WARNING]",
-            f"> **This plan is stale.** {run} failed: {one_line(reason)}",
+            f"> **This plan is stale.** {run} failed: {for_markdown(' '.join(str(reason).split()))}",
             "> It may not show what merging would do now, and apply will refuse it. Fix the problem and push again, or re-run the job.",
             STALE_END,
         ]

@@ -2,20 +2,20 @@
 
 Values reach the renderers typed; each is formatted here, once, by its setting's
 codec, and a sensitive value is shown as "(sensitive)" whatever it is. Text that
-came from the exchange (symbol IDs, messages) is made printable first: control
-characters are escaped, so nothing the exchange sends can move a terminal's
-cursor or break out of a markdown block.
+came from the exchange (symbol IDs, messages) goes through `escape`, the one
+module that knows each sink's escaping: nothing the exchange sends can move a
+terminal's cursor or render as markdown; every known secret is masked by value.
 """
 from __future__ import annotations
 
-import re
 from importlib import import_module
 
+from reconciler import redact
 from reconciler.model import Change, LeaderOutcome, LeaderStatus
+from reconciler.render.escape import for_terminal
 from reconciler.spec import SENSITIVE_TEXT
 
 _MODULES = {"json": "as_json", "markdown": "as_markdown", "text": "as_text"}
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _renderer(fmt: str):
@@ -24,16 +24,18 @@ def _renderer(fmt: str):
 
 
 def render_plan(plan, fmt: str, *, color: bool = False, explain: bool = False) -> str:
-    return _renderer(fmt).plan(plan, color=color, explain=explain)
+    out = _renderer(fmt).plan(plan, color=color, explain=explain)
+    return out if fmt == "json" else redact.mask(out)  # JSON masks its values before it is written
 
 
 def render_result(result, fmt: str, *, color: bool = False) -> str:
-    return _renderer(fmt).result(result, color=color)
+    out = _renderer(fmt).result(result, color=color)
+    return out if fmt == "json" else redact.mask(out)
 
 
 def printable(text: object) -> str:
-    """Control characters (escape codes, newlines, bidi overrides) as visible \\x.. escapes."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+    """Exchange text for a terminal line (`escape.for_terminal`): masked, controls as visible escapes."""
+    return for_terminal(str(text))
 
 
 def shown(change: Change, value) -> str:

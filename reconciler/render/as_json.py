@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from reconciler.model import Action
+from reconciler.redact import mask_tree
 from reconciler.render import as_json_value, result_summary, summary
 
 FORMAT_VERSION = "1"
@@ -36,7 +37,7 @@ def plan_dict(plan, explain: bool = False) -> dict:
 
 
 def plan(plan, color: bool = False, explain: bool = False) -> str:
-    return json.dumps(plan_dict(plan, explain), indent=2) + "\n"
+    return json.dumps(mask_tree(plan_dict(plan, explain)), indent=2) + "\n"
 
 
 def result(result, color: bool = False) -> str:
@@ -54,4 +55,4 @@ def result(result, color: bool = False) -> str:
     doc = {"format_version": FORMAT_VERSION, "leaders": leaders, "summary": counts}
     if result.interrupted:
         doc["interrupted"] = True
-    return json.dumps(doc, indent=2) + "\n"
+    return json.dumps(mask_tree(doc), indent=2) + "\n"

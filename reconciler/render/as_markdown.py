@@ -1,11 +1,11 @@
 """Plan and apply reports for pull-request comments and step summaries."""
 from __future__ import annotations
 
-import html
 import re
 
 from reconciler.model import Action, LeaderOutcome, LeaderStatus
 from reconciler.render import printable, result_summary, shown, summary
+from reconciler.render.escape import for_markdown
 
 MARKER = "<!-- leaderctl-plan -->"
 ICONS = {
@@ -25,8 +25,8 @@ RESULT_ICONS = {
 
 
 def text(value: object) -> str:
-    """Exchange text outside code blocks: printable, no HTML, no table breaks."""
-    return html.escape(printable(value), quote=False).replace("|", "\\|")
+    """Exchange text outside code blocks: code spans that render nothing (`escape.for_markdown`)."""
+    return for_markdown(str(value))
 
 
 def fence(lines: list[str], info: str = "") -> list[str]:
@@ -93,8 +93,8 @@ def result(result, color: bool = False) -> str:
         "|---|---|---:|---|",
     ]
     for r in result.leaders:
-        notes = "; ".join(r.messages + [f"follower {k}: {v.value}" for k, v in r.removals.items()])
-        lines.append(f"| `{r.plan.name}` | {RESULT_ICONS[r.result]} | {len(r.plan.changes)} | {text(notes)} |")
+        notes = "; ".join([text(m) for m in r.messages] + [f"follower {k}: {v.value}" for k, v in r.removals.items()])
+        lines.append(f"| `{r.plan.name}` | {RESULT_ICONS[r.result]} | {len(r.plan.changes)} | {notes} |")
     for r in result.leaders:
         body = details(r.plan)
         if body and (r.plan.changes or r.plan.follower_removals or r.plan.problems):
