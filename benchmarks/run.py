@@ -424,7 +424,7 @@ def tables(results: dict) -> str:
         "| run | requests per leader | minimum | before |",
         "|---|---:|---:|---:|",
         f"| plan, in sync | {rpl['plan']:g} | 1 (GET config) | 3 |",
-        f"| apply, one change per leader | {rpl['apply_changes']:g} | 3 (+ PUT config, GET config read-back) | 5 |",
+        f"| apply, one change per leader | {rpl['apply_changes']:g} | 4 (+ GET config fresh read, PUT config, GET config read-back) | 5 |",
         f"| apply, in sync | {rpl['apply_in_sync']:g} | 1 | 3 |",
         "",
         "| command | wall time (median) |",

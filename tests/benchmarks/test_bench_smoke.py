@@ -38,7 +38,7 @@ def test_benchmark_script_runs_small_and_writes_json(tmp_path):
     assert row["requests_sent"] == 2 and row["http_429"] == 0  # one GET config per leader in sync
     assert row["lower_bound_s"] > 0 and row["wall_s"] > 0
 
-    assert results["requests_per_leader"] == {"plan": 1, "apply_changes": 3, "apply_in_sync": 1, "plan_minimum": 1}
+    assert results["requests_per_leader"] == {"plan": 1, "apply_changes": 4, "apply_in_sync": 1, "plan_minimum": 1}
     assert results["memory"]["leaders"] == 2
     assert [r["command"] for r in results["startup"]] == [
         "leaderctl --help", "leaderctl validate examples/", "leaderctl plan --sandbox examples/",
