@@ -60,9 +60,3 @@ class PlanFileError(LeaderctlError):
 
 class UnsafePlan(LeaderctlError):
     """The plan crosses a safety threshold that `--force` accepts (Plan.raise_if_unsafe)."""
-
-
-class Interrupted(LeaderctlError):
-    """SIGINT or SIGTERM: the run stopped before it was done."""
-
-    stops_run = True

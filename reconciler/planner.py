@@ -57,18 +57,18 @@ def symbol_changes(leader: LeaderSpec, want: tuple[str, ...], live: tuple[str, .
 class Needs:
     """Which reads beyond GET config a leader's plan needs (the economy of CONTRACT §8)."""
 
-    symbols: bool  # GET symbols: is a pair to enable available? (or: the config lacks symbolIds)
+    symbols: bool  # GET symbols: is a pair to enable available?
     orders: bool  # GET orders/current: may a pair be disabled, the position type change?
 
 
-def needs(leader: LeaderSpec, live: Live, config_has_symbols: bool = True) -> Needs:
+def needs(leader: LeaderSpec, live: Live) -> Needs:
     """Pure: decided from the desired state and the live config alone."""
     want = target(leader, live)
     enabling = not set(want.symbols) <= set(live.symbols)
     disabling = not set(live.symbols) <= set(want.symbols)
     wanted_type = want.settings.position_type
     retyping = wanted_type is not None and wanted_type != live.settings.position_type
-    return Needs(symbols=enabling or not config_has_symbols, orders=disabling or retyping)
+    return Needs(symbols=enabling, orders=disabling or retyping)
 
 
 def problems(leader: LeaderSpec, want: Target, live: Live, changes: list[Change]) -> list[Problem]:

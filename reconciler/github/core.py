@@ -167,9 +167,3 @@ def step_summary(markdown: str) -> None:
     from reconciler import gitops
 
     gitops.step_summary(markdown)
-
-
-def is_config_error(error: BaseException) -> bool:
-    from reconciler.errors import ConfigError
-
-    return isinstance(error, ConfigError)
