@@ -40,6 +40,17 @@ def _field(obj: dict, path: str, types: tuple, source: str, *, required: bool):
     return v
 
 
+def _repo_name(repo: dict | None, path: str, source: str) -> str | None:
+    """`full_name` of a repository object (None when the object is null): OWNER/REPO, else an EventError."""
+    if repo is None:
+        return None
+    name = _field(repo, path, (str,), source, required=True)
+    owner, _, rest = name.partition("/")
+    if not owner or not rest or "/" in rest or not name.isprintable() or name.strip() != name:
+        raise EventError(f"GITHUB_EVENT_PATH ({source}): {path} is not OWNER/REPO: {EVENT_HINT}")
+    return name
+
+
 EVENT_HINT = "is this the payload GitHub Actions wrote for the event? (leaderctl github runs inside GitHub Actions)"
 
 
@@ -126,11 +137,11 @@ class ActionsEnv:
         head = _field(pr, "pull_request.head", (dict,), src, required=True)
         head_sha = _field(head, "pull_request.head.sha", (str,), src, required=True)
         head_repo = _field(head, "pull_request.head.repo", (dict,), src, required=False)  # null: the fork was deleted
-        head_name = _field(head_repo, "pull_request.head.repo.full_name", (str,), src, required=True) if head_repo is not None else None
+        head_name = _repo_name(head_repo, "pull_request.head.repo.full_name", src)
         base = _field(pr, "pull_request.base", (dict,), src, required=True)
         base_repo = _field(base, "pull_request.base.repo", (dict,), src, required=False)
-        base_name = _field(base_repo, "pull_request.base.repo.full_name", (str,), src, required=True) if base_repo is not None else None
-        return PullRequest(number=number, head_sha=head_sha, head_repo=head_name, base_repo=base_name or self.repository)
+        base_name = _repo_name(base_repo, "pull_request.base.repo.full_name", src)
+        return PullRequest(number=number, head_sha=head_sha, head_repo=head_name, base_repo=base_name if base_repo is not None else self.repository)
 
     def default_branch(self) -> str | None:
         """`repository.default_branch` of the event, when it says."""

@@ -177,6 +177,7 @@ def payloads(draw):
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(event=st.one_of(payloads(), JSONS), raw=st.one_of(st.none(), RAW))
 @example(event={"pull_request": {"number": 7, "head": "main", "base": {}}}, raw=None)
+@example(event={"pull_request": {"number": 7, "head": {"sha": "a", "repo": None}, "base": {"repo": {"full_name": ""}}}}, raw=None)
 def test_any_event_payload_is_read_right_or_one_located_line(tmp_path, event, raw):
     path = tmp_path / "event.json"
     path.write_bytes(raw if raw is not None else json.dumps(event, allow_nan=True).encode())
