@@ -267,6 +267,37 @@ def drift(paths, fmt, webhook, prometheus, **opts):
     sys.exit(the_plan.exit_code(detailed=True))
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--check", is_flag=True, help="Write nothing; exit 2 when something would change.")
+@exchange_options
+@boundary()
+def refresh(paths, check, **opts):
+    """Accept the exchange's values: rewrite the config so that a plan shows no changes.
+
+    Prints a unified diff; blocked and error leaders are left alone (exit 1).
+    """
+    from reconciler import refresh as refreshing
+    from reconciler.render.as_diff import diff
+
+    o = _merged(**opts)
+    desired, result = refreshing.refresh(paths, o["leaders"], o["connect"])
+    _warn(desired)
+    click.echo(diff(result.files), nl=False)
+    for note in result.notes:
+        click.echo(_terminal(note), err=True)
+    if result.files and not check:
+        refreshing.write(result)
+    click.echo(refreshing.summary(result, check), err=True)
+    sys.exit(result.exit_code(check))
+
+
+def _terminal(text: str) -> str:
+    from reconciler.render.escape import for_terminal
+
+    return for_terminal(text)
+
+
 @cli.command("import")
 @click.option("--leader", "names", multiple=True, metavar="NAME", help="A leader to import (repeatable; default: every leader of -c).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")

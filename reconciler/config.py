@@ -95,10 +95,14 @@ def default_env(name: str, what: str) -> str:
     return f"LEADERCTL_{re.sub(r'[^A-Z0-9]', '_', name.upper())}_{what}"
 
 
-def load_desired(paths: list[str | Path]) -> Desired:
-    """Read, merge and check every config file; raise ConfigError with every issue found."""
+def load_desired(paths: list[str | Path], *, texts: dict[Path, bytes] | None = None) -> Desired:
+    """Read, merge and check every config file; raise ConfigError with every issue found.
+
+    `texts`: the bytes of some files as already read (or as they are to be written:
+    `refresh` checks its edits before writing them)."""
     files, issues = expand(paths)
-    loaded = [yamlload.load(f) for f in files]
+    texts = texts or {}
+    loaded = [yamlload.load(f, raw=texts.get(f)) for f in files]
     fast = sum(_entries(doc) for doc, _ in loaded) >= schema.FAST_FROM
     docs = []
     for doc, found in loaded:
@@ -124,6 +128,12 @@ def load_desired(paths: list[str | Path]) -> Desired:
     warnings = tuple(f"warning: {_where(p, p.base)}: profile {p.name!r} is not extended by any leader" for p in unused)
     built = {name: build(m) for name, m in resolution.merged.items()}
     return Desired(leaders=built, files=tuple(files), warnings=warnings, fingerprint=_fingerprint(docs))
+
+
+def resolve_documents(docs: list[yamlload.Document]):
+    """The layers of every leader and profile of `docs`, merged (profiles.Resolution)."""
+    leaders, profiles, _ = _layers(docs)
+    return resolve(leaders, profiles)
 
 
 def _fingerprint(docs) -> str:

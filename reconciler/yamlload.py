@@ -129,12 +129,12 @@ class _Abort(Exception):
         self.issue = issue
 
 
-def load(path: Path, display: str | None = None) -> tuple[Document, list[ConfigIssue]]:
-    """Parse one file. Returns the document and the issues found while reading it."""
+def load(path: Path, display: str | None = None, *, raw: bytes | None = None) -> tuple[Document, list[ConfigIssue]]:
+    """Parse one file (or `raw`, the bytes it is to hold). Returns the document and the issues found while reading it."""
     name = display or str(path)
     doc = Document(name)
     try:
-        raw = path.read_bytes()
+        raw = path.read_bytes() if raw is None else raw
     except OSError as e:
         return doc, [ConfigIssue(name, 1, 1, "", f"cannot read file: {e.strerror or e}")]
     doc.sha256 = hashlib.sha256(raw).digest()
