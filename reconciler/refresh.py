@@ -136,7 +136,10 @@ def propose(paths: list, desired: Desired, files: list[Path], texts: dict[Path, 
             except yamledit.EditRefused as e:
                 raise RefreshRefused(f"leader {lp.name}: {e} (nothing was written; --leader refreshes the others)") from None
             out.refreshed.append(lp.name)
-    out.files = editor.changes(files, texts)
+    try:
+        out.files = editor.changes(files, texts)
+    except yamledit.EditRefused as e:
+        raise RefreshRefused(f"{e} (nothing was written; --leader refreshes the others)") from None
     if out.files:
         _verify(paths, desired, texts, out, lives)
     return out
@@ -195,6 +198,7 @@ class _Editor:
         self.sources: dict[str, yamledit.Source] = {}
         self.edits: dict[str, list[yamledit.Edit]] = defaultdict(list)
         self.inserts: dict[tuple[str, tuple], dict] = {}
+        self.removals: dict[tuple[str, tuple, int], set] = {}  # (file, mapping, floor) -> keys to remove
         self.users: dict[str, set[str]] = defaultdict(set)  # profile -> the leaders extending it
         for name, m in merged.items():
             for layer in m.layers:
@@ -231,7 +235,8 @@ class _Editor:
                 node = src.node(layer.base + rel)
                 raise src.refuse(node, layer.base + rel, f"the live state needs this removed, but profile {layer.name!r} is also "
                                  f"extended by {', '.join(others)} and an override cannot remove a key: edit by hand")
-            self.edits[layer.doc.file].append(yamledit.delete(src, layer.base + rel))
+            keys = self.removals.setdefault((layer.doc.file, layer.base + rel[:-1], len(layer.base) + 1), set())
+            keys.add(rel[-1])
 
     def _replace(self, layer: Layer, op: Put) -> None:
         src = self.source(layer.doc.file)
@@ -262,8 +267,12 @@ class _Editor:
         tree[missing[-1]] = value
 
     def changes(self, files: list[Path], texts: dict[Path, bytes]) -> list[FileChange]:
-        for (file, at), tree in self.inserts.items():
-            self.edits[file].append(yamledit.insert(self.source(file), at, tree))
+        floors = {(file, at): floor for file, at, floor in self.removals}
+        removals = {(file, at): keys for (file, at, _), keys in self.removals.items()}
+        for file, at in dict.fromkeys([*removals, *self.inserts]):
+            edits = yamledit.rewrite(self.source(file), at, removals.get((file, at), set()), self.inserts.get((file, at), {}),
+                                     floors.get((file, at), 0))
+            self.edits[file] += edits
         out = []
         for f in files:
             edits = self.edits.get(str(f))

@@ -360,8 +360,9 @@ def _step(root) -> int:
     return INDENT
 
 
-def insert(src: Source, path: tuple, tree: Tree) -> Edit:
-    """New keys (`tree`, none of them in it yet) into the mapping at `path`."""
+def insert(src: Source, path: tuple, tree: Tree, *, after=None) -> Edit:
+    """New keys (`tree`, none of them in it yet) into the mapping at `path`: at its end, or
+    after the pair `after` (the last one kept when others are removed)."""
     node = src.node(path)
     if not isinstance(node, yaml.MappingNode):
         raise src.refuse(node, path, "expected a mapping here to add keys to: edit by hand")
@@ -373,14 +374,41 @@ def insert(src: Source, path: tuple, tree: Tree) -> Edit:
         body = _flow(tree)[1:-1]
         if not node.value:
             return Edit(close, close, body)
-        at = len(src.text[:close].rstrip())
+        at = after[1].end_mark.index if after is not None else len(src.text[:close].rstrip())
         return Edit(at, at, ", " + body)
-    leaf = _last_leaf(node)
+    leaf = _last_leaf(after[1] if after is not None else node)
     if isinstance(leaf, yaml.ScalarNode) and leaf.style in ("|", ">"):
         raise src.refuse(node, path, "cannot add keys after a block scalar (| or >) safely: edit by hand")
     at = src.line_end(leaf.end_mark.index if leaf.end_mark.index > leaf.start_mark.index else leaf.start_mark.index)
     indent = node.value[0][0].start_mark.column
     return Edit(at, at, _block(tree, indent, _step(src.root), src.newline))
+
+
+def rewrite(src: Source, path: tuple, remove: set, tree: Tree, floor: int = 0) -> list[Edit]:
+    """Remove the keys `remove` of the mapping at `path` and add `tree`, in one go (a mapping
+    whose every key goes but that gets new ones stays, with only the new ones)."""
+    if not remove:
+        return [insert(src, path, tree)] if tree else []
+    if not tree:
+        return delete(src, path, remove, floor)
+    node = src.node(path)
+    pairs = node.value if isinstance(node, yaml.MappingNode) else []
+    kept = [(k, v) for k, v in pairs if k.value not in {str(r) for r in remove}]
+    if kept:
+        return delete(src, path, remove) + [insert(src, path, tree, after=kept[-1])]
+    for key, value in pairs:
+        src.node(path + (key.value,))
+        if not _removable(value, key):
+            raise src.refuse(key, path + (key.value,), "cannot remove a value written over several lines safely: edit by hand")
+    if node.flow_style:
+        src.one_line(node, path, "a flow mapping")
+        return [Edit(pairs[0][0].start_mark.index, pairs[-1][1].end_mark.index, _flow(tree)[1:-1])]
+    start = src.line_start(pairs[0][0].start_mark.index)
+    if src.text[start:pairs[0][0].start_mark.index].strip():
+        raise src.refuse(pairs[0][0], path, "cannot rewrite a mapping that starts on another key's line: edit by hand")
+    end = src.line_end(_last_leaf(node).end_mark.index)
+    text = _block(tree, pairs[0][0].start_mark.column, _step(src.root), src.newline)[len(src.newline):]
+    return [Edit(start, end, text)]
 
 
 def deepest_mapping(src: Source, base: tuple, rel: tuple) -> tuple[tuple, tuple]:
@@ -399,26 +427,44 @@ def deepest_mapping(src: Source, base: tuple, rel: tuple) -> tuple[tuple, tuple]
 # --- removing a key ---------------------------------------------------------------------------
 
 
-def delete(src: Source, path: tuple) -> Edit:
-    """The key at `path` and its value (on one line), with its line or its comma."""
-    parent = src.node(path[:-1])
-    pairs = parent.value if isinstance(parent, yaml.MappingNode) else []
-    index = next((i for i, (k, _) in enumerate(pairs) if k.value == str(path[-1])), None)
-    if index is None:
-        raise src.refuse(parent, path, "expected a key here: edit by hand")
-    key, value = pairs[index]
-    src.node(path)
-    if key.start_mark.line != value.end_mark.line or isinstance(value, yaml.ScalarNode) and value.style in ("|", ">"):
-        raise src.refuse(key, path, "cannot remove a value written over several lines safely: edit by hand")
-    if len(pairs) == 1:
-        raise src.refuse(key, path, "removing it would leave its mapping empty: edit by hand")
-    if parent.flow_style:
-        src.one_line(parent, path[:-1], "a flow mapping")
-        if index == 0:  # "key: value, " up to the next key
-            return Edit(key.start_mark.index, pairs[1][0].start_mark.index, "")
-        return Edit(pairs[index - 1][1].end_mark.index, value.end_mark.index, "")  # ", key: value"
-    start = src.line_start(key.start_mark.index)
-    if src.text[start:key.start_mark.index].strip():
-        raise src.refuse(key, path, "cannot remove a key that shares its line: edit by hand")
-    end = src.line_end(value.end_mark.index)
-    return Edit(start, min(end + len(src.newline), len(src.text)), "")
+def delete(src: Source, path: tuple, keys: set, floor: int = 0) -> list[Edit]:
+    """The `keys` of the mapping at `path`, each with its line (block) or its place in the
+    braces (flow); a mapping left empty goes with its own key, up to the mapping at `path[:floor]`."""
+    node = src.node(path)
+    pairs = node.value if isinstance(node, yaml.MappingNode) else []
+    gone = [(k, v) for k, v in pairs if k.value in {str(key) for key in keys}]
+    if not gone:
+        return []
+    if len(gone) == len(pairs):
+        if len(path) <= floor:
+            raise src.refuse(node, path, "removing these keys would leave this mapping empty: edit by hand")
+        return delete(src, path[:-1], {path[-1]}, floor)
+    for key, value in gone:
+        src.node(path + (key.value,))
+        if not _removable(value, key):
+            raise src.refuse(key, path + (key.value,), "cannot remove a value written over several lines safely: edit by hand")
+    if node.flow_style:  # spans between the pairs only, so that a value kept may be replaced too
+        src.one_line(node, path, "a flow mapping")
+        first_kept = next(i for i, pair in enumerate(pairs) if pair not in gone)
+        edits = [Edit(pairs[0][0].start_mark.index, pairs[first_kept][0].start_mark.index, "")] if first_kept else []
+        edits += [Edit(pairs[i - 1][1].end_mark.index, v.end_mark.index, "")  # ", key: value"
+                  for i, (k, v) in enumerate(pairs) if i > first_kept and (k, v) in gone]
+        return edits
+    edits = []
+    for key, value in gone:
+        start = src.line_start(key.start_mark.index)
+        if src.text[start:key.start_mark.index].strip():
+            raise src.refuse(key, path + (key.value,), "cannot remove a key that shares its line: edit by hand")
+        end = src.line_end(_last_leaf(value).end_mark.index)  # a block mapping below it: all its lines
+        edits.append(Edit(start, min(end + len(src.newline), len(src.text)), ""))
+    return edits
+
+
+def _removable(value, key) -> bool:
+    """A value on its key's line, or a block collection whose every leaf is on one line."""
+    if isinstance(value, (yaml.MappingNode, yaml.SequenceNode)) and not value.flow_style and value.value:
+        items = [v for _, v in value.value] if isinstance(value, yaml.MappingNode) else value.value
+        return all(_removable(v, v) for v in items)
+    if isinstance(value, yaml.ScalarNode) and value.style in ("|", ">"):
+        return False
+    return key.start_mark.line == value.end_mark.line

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from reconciler import spec
-from reconciler.yamledit import (EditRefused, Items, Source, apply, delete, deepest_mapping, insert, replace_list,
+from reconciler.yamledit import (EditRefused, Items, Source, apply, delete, deepest_mapping, insert, replace_list, rewrite,
                                  replace_scalar, rfc3339, scalar_text)
 
 DOC = """\
@@ -124,11 +124,17 @@ def test_a_block_symbol_list_is_inserted_as_a_block():
         "desk:\n  extends: std\n  symbols:\n    - A\n    - B\n")
 
 
-def test_delete_a_block_line_and_a_flow_pair():
+def test_delete_block_lines_and_flow_pairs_and_a_mapping_left_empty_goes_with_its_key():
     text = "c:\n  enabled: false\n  start: 1   # gone\n  end: 2\n"
-    assert edit(text, lambda src: delete(src, ("c", "start"))) == "c:\n  enabled: false\n  end: 2\n"
-    text = "c: {enabled: false, start: 1, end: 2}\n"
-    assert edit(text, lambda src: [delete(src, ("c", "start")), delete(src, ("c", "end"))]) == "c: {enabled: false}\n"
+    assert edit(text, lambda src: delete(src, ("c",), {"start"})) == "c:\n  enabled: false\n  end: 2\n"
+    text = "c: { enabled: false, start: 1, end: 2 }\n"
+    assert edit(text, lambda src: delete(src, ("c",), {"start", "end"})) == "c: { enabled: false }\n"
+    text = "c: {a: 1, b: 2, c: 3, d: 4}\n"
+    src = Source("f.yaml", text)
+    edits = delete(src, ("c",), {"a", "b", "d"}) + [replace_scalar(src, ("c", "c"), "5")]
+    assert apply(text, edits) == "c: {c: 5}\n"
+    text = "s:\n  x: 1\n  c: {start: 1, end: 2}  # times\n"
+    assert edit(text, lambda src: delete(src, ("s", "c"), {"start", "end"}, floor=1)) == "s:\n  x: 1\n"
 
 
 def test_crlf_and_everything_else_kept():
@@ -163,7 +169,20 @@ def test_multi_line_flow_collections_are_refused():
     assert apply(text, [replace_scalar(src, ("a", "c"), "5")]) == text.replace("c: 2", "c: 5")
 
 
-def test_deleting_the_last_key_of_a_mapping_is_refused():
+def test_deleting_every_key_down_to_the_floor_is_refused():
     src = Source("f.yaml", "c:\n  start: 1\n")
-    with pytest.raises(EditRefused, match="empty"):
-        delete(src, ("c", "start"))
+    with pytest.raises(EditRefused, match="f.yaml:2:3: c: removing these keys would leave this mapping empty"):
+        delete(src, ("c",), {"start"}, floor=1)
+
+
+def test_a_mapping_losing_every_key_but_getting_new_ones_keeps_only_the_new_ones():
+    text = "s:\n  x: 1\n  c:   # times\n    start: 1\n    end: 2\n# after\n"
+    src = Source("f.yaml", text)
+    assert apply(text, rewrite(src, ("s", "c"), {"start", "end"}, {"enabled": "false"})) == (
+        "s:\n  x: 1\n  c:   # times\n    enabled: false\n# after\n")
+    text = "c: {start: 1, end: 2}\n"
+    assert apply(text, rewrite(Source("f.yaml", text), ("c",), {"start", "end"}, {"enabled": "false"})) == "c: {enabled: false}\n"
+    text = "c: {start: 1, end: 2, x: 3}\n"
+    assert apply(text, rewrite(Source("f.yaml", text), ("c",), {"x"}, {"y": "4"})) == "c: {start: 1, end: 2, y: 4}\n"
+    text = "c:\n  a: 1\n  b: 2\n"
+    assert apply(text, rewrite(Source("f.yaml", text), ("c",), {"b"}, {"y": "4"})) == "c:\n  a: 1\n  y: 4\n"
