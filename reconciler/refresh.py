@@ -94,8 +94,20 @@ class Refresh:
 # --- reading and planning ---------------------------------------------------------------------
 
 
-def refresh(paths, leaders, connect) -> tuple[Desired, Refresh]:
-    """Read the files once, plan against the live state, and compute the edits (nothing written)."""
+@dataclass
+class Reading:
+    """What refresh starts from: the files' bytes (read once), the config, the plan and each leader's live state."""
+
+    paths: list
+    desired: Desired
+    files: list[Path]
+    texts: dict[Path, bytes]
+    plan: Plan
+    lives: dict[str, tuple[LeaderSpec, Live]]
+
+
+def read(paths, leaders, connect) -> Reading:
+    """Read the files once and plan the selected leaders against the live state (nothing written)."""
     from reconciler.interrupts import Interrupts
     from reconciler.operations import make_plan
 
@@ -110,7 +122,17 @@ def refresh(paths, leaders, connect) -> tuple[Desired, Refresh]:
     with connect.session() as session, Interrupts(session.conn):
         the_plan, readings = make_plan(desired, paths, leaders, session)
     lives = {name: (r.leader, r.live) for name, r in readings.items() if r.live is not None}
-    return desired, propose(list(paths), desired, files, texts, the_plan, lives)
+    return Reading(list(paths), desired, files, texts, the_plan, lives)
+
+
+def refresh(paths, leaders, connect) -> tuple[Desired, Refresh]:
+    """Read, plan, and compute the checked edits (nothing written: `write` does)."""
+    r = read(paths, leaders, connect)
+    return r.desired, propose(r.paths, r.desired, r.files, r.texts, r.plan, r.lives)
+
+
+def proposal(r: Reading) -> Refresh:
+    return propose(r.paths, r.desired, r.files, r.texts, r.plan, r.lives)
 
 
 def propose(paths: list, desired: Desired, files: list[Path], texts: dict[Path, bytes], the_plan: Plan,

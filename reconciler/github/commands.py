@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import urllib.parse
 from functools import wraps
 
 import click
@@ -331,17 +332,24 @@ def apply_cmd(paths, leaders, sandbox, timeout, no_verify):
 
 @github_group.command("drift")
 @_options
+@click.option("--refresh-pr", "refresh_pr", is_flag=True,
+              help="On drift, also propose the exchange's values as a pull request (leaderctl refresh); close it in sync.")
 @action_boundary
-def drift_cmd(paths, leaders, sandbox, timeout):
+def drift_cmd(paths, leaders, sandbox, timeout, refresh_pr):
     """On a schedule: keep one open `drift` issue per config path while the exchange differs."""
     from reconciler.github import comment, core, drift_issue
     from reconciler.github.digest import plan_digest
 
-    env = _context("GITHUB_REPOSITORY", "GITHUB_TOKEN")
+    env = _context("GITHUB_REPOSITORY", "GITHUB_TOKEN", *(("GITHUB_SHA",) if refresh_pr else ()))
     api = _api(env)
     key = comment.path_key(paths)
+    reading = None
     try:
-        desired, plan = core.plan(paths, leaders, sandbox, timeout=_given_timeout())
+        if refresh_pr:
+            reading = core.refresh_read(paths, leaders, sandbox, timeout=_given_timeout())
+            desired, plan = reading.desired, reading.plan
+        else:
+            desired, plan = core.plan(paths, leaders, sandbox, timeout=_given_timeout())
     except Exception as e:
         core.report_failure("drift", e)
         raise
@@ -357,13 +365,103 @@ def drift_cmd(paths, leaders, sandbox, timeout):
     if code == 0:
         outcome = drift_issue.report_in_sync(api, env.repository, key, env.run_url, _me(api))
         click.echo(f"in sync{f': closed drift issue #{outcome.number}' if outcome.number else ''}")
+        if refresh_pr:
+            _close_refresh_pr(api, env, key, "Back in sync")
         return 0
-    return _report_drift(api, env, key, plan, top, digest)
+    pr_number = None
+    if refresh_pr:
+        drift = _plan_markdown(plan, [core.summary_line(plan)], "", limit=comment.LIMIT // 3, overflow=_overflow(env))
+        pr_number = _refresh_pr(api, env, key, reading, drift)
+    return _report_drift(api, env, key, plan, top, digest, pr_number)
 
 
-def _report_drift(api, env, key: str, plan, top: list[str], digest: str) -> int:
+def _refresh_pr(api, env, key: str, reading, drift_markdown: str) -> int | None:
+    """Open or update the refresh pull request (`refresh_pr`); its number, or None (said why)."""
+    from reconciler.github import core, refresh_pr
+    from reconciler.refresh import RefreshRefused
+
+    try:
+        proposal = core.refresh_proposal(reading)
+    except RefreshRefused as e:
+        click.echo(f"warning: no refresh pull request: {e}", err=True)
+        core.step_summary(f"⚠️ No refresh pull request: refresh refused the edit.\n\n{_block(str(e))}")
+        return None
+    from reconciler.render.escape import for_terminal
+
+    for note in proposal.notes:
+        click.echo(for_terminal(note), err=True)
+    if not proposal.files:
+        _close_refresh_pr(api, env, key, "Nothing to refresh in the config any more")
+        return None
+    files = [(_repo_path(f.path), f.data()) for f in proposal.files]
+    body = _refresh_body(env, key, proposal, drift_markdown)
+    title = f"leaderctl: accept the exchange's values ({urllib.parse.unquote(key)})"
+    base = env.default_branch() or (env.ref.removeprefix("refs/heads/") if env.ref.startswith("refs/heads/") else "main")
+    outcome = refresh_pr.propose(api, env.repository, key, base_branch=base, base_sha=env.sha, files=files, title=title,
+                                 body=body, me=_me(api))
+    click.echo(f"refresh pull request: {outcome.action} #{outcome.number}")
+    return outcome.number
+
+
+def _close_refresh_pr(api, env, key: str, why: str) -> None:
+    from reconciler.github import refresh_pr
+
+    outcome = refresh_pr.close(api, env.repository, key, env.run_url, _me(api), why)
+    if outcome.number:
+        click.echo(f"closed refresh pull request #{outcome.number}")
+
+
+def _block(text: str, info: str = "text") -> str:
+    from reconciler.render.escape import markdown_block
+
+    return markdown_block(text, info)
+
+
+def _repo_path(path) -> str:
+    """A config file's path in the repository (relative to GITHUB_WORKSPACE, or the working directory)."""
+    from pathlib import Path
+
+    from reconciler.errors import UsageError
+
+    root = Path(os.environ.get("GITHUB_WORKSPACE") or ".").resolve()
+    full = Path(path).resolve()
+    try:
+        return full.relative_to(root).as_posix()
+    except ValueError:
+        raise UsageError(f"{path} is outside the repository ({root}): it cannot go into a refresh pull request") from None
+
+
+def _refresh_body(env, key: str, proposal, drift_markdown: str) -> str:
+    """The refresh pull request's body: marker, what merging does, the diff, notes, the drift (bounded)."""
+    from reconciler.github import comment, refresh_pr
+    from reconciler.render.as_diff import diff
+
+    intro = ("The exchange differs from the config (see the open issue labelled `drift`). **Merging this pull request "
+             "accepts the exchange's values**: the config then says what the exchange has, and the next plan shows no "
+             "changes. To put the exchange back instead, close it and apply the config.")
+    notes = ["", "Notes:", "", _block("\n".join(proposal.notes))] if proposal.notes else []
+    run = f" by [this run]({env.run_url})" if env.run_url else ""
+    footer = f"<sub>Proposed{run} from `{env.sha[:7]}`. leaderctl updates this pull request while the drift lasts and closes it when back in sync.</sub>"
+    head = [refresh_pr.marker(key), f"## leaderctl refresh · `{key}`", "", intro, *notes, "", "### The edit", ""]
+    room = comment.LIMIT - 2000 - len("\n".join(head)) - len(footer)
+    text = diff(proposal.files)
+    edit = _block(text, "diff")
+    while len(edit) > room // 2:
+        text = text[: len(text) * (room // 2) // len(edit) - 100].rsplit("\n", 1)[0] + "\n… (cut: the whole diff is in the run's log)"
+        edit = _block(text, "diff")
+    drift = drift_markdown if len(drift_markdown) < room - len(edit) else "The drift report is in the open `drift` issue."
+    return "\n".join([*head, edit, "", "### The drift", "", drift, "", footer]) + "\n"
+
+
+def _report_drift(api, env, key: str, plan, top: list[str], digest: str, pr_number: int | None = None) -> int:
     """Open the drift issue, or update it when the drift changed; exit 2."""
+    import hashlib
+
     from reconciler.github import comment, drift_issue
+
+    if pr_number is not None:  # a new pull request is news too
+        top = [*top, "", f"A pull request that accepts the exchange's values instead: #{pr_number}."]
+        digest = hashlib.sha256(f"{digest} refresh-pr #{pr_number}".encode()).hexdigest()
 
     check = f"[this run]({env.run_url})" if env.run_url else "this run"
     footer = "\n".join(

@@ -56,6 +56,20 @@ def plan(paths, leaders, sandbox: bool, *, desired=None, timeout: float | None =
     return operations.plan(paths, tuple(leaders or ()), connect(sandbox, timeout), desired=desired)
 
 
+def refresh_read(paths, leaders, sandbox: bool, *, timeout: float | None = None):
+    """What `leaderctl refresh` starts from (its `plan` is the drift's plan): one read of the exchange."""
+    from reconciler import refresh
+
+    return refresh.read(list(paths), tuple(leaders or ()), connect(sandbox, timeout))
+
+
+def refresh_proposal(reading):
+    """The checked edits of `leaderctl refresh` (refresh.Refresh); raises RefreshRefused."""
+    from reconciler import refresh
+
+    return refresh.proposal(reading)
+
+
 def apply(paths, leaders, sandbox: bool, *, verify, show, timeout: float | None = None):
     """(desired, result) of `leaderctl apply --auto-approve`, refused unless `verify(plan)`
     accepts the plan made now (a reviewed one); without `verify`, the safety thresholds

@@ -1,8 +1,8 @@
 """A local fake of the slice of GitHub's REST API that leaderctl uses.
 
 Standard library `http.server` on 127.0.0.1, port 0, one thread per request.
-It records every request, keeps issues, comments, labels and the pull requests
-of commits in memory, paginates lists (`per_page`, `page`, a `Link` header like
+It records every request, keeps issues, comments, labels, the pull requests
+of commits, pull requests and the git data (blobs, trees, commits, branches) in memory, paginates lists (`per_page`, `page`, a `Link` header like
 GitHub's), checks the bearer token, and can be told to fail: `fail(method,
 path_regex, status, times)` answers the next `times` matching requests with
 `status` (5XX, 401, 403, 404, ...).
@@ -70,6 +70,13 @@ class FakeGitHub:
         self.labels: set[str] = set()
         self.commit_pulls: dict[str, list[dict]] = {}
         self.refs: dict[str, str] = {}  # ref -> sha for GET /repos/{repo}/commits/{ref}
+        # git data: blobs (sha -> text), trees (sha -> {path: blob sha}), commits (sha -> {tree, message, parents}),
+        # branches (name -> commit sha); pull requests (number -> pull) share the issues' numbers, as on GitHub
+        self.blobs: dict[str, str] = {}
+        self.trees: dict[str, dict[str, str]] = {}
+        self.commits: dict[str, dict] = {}
+        self.branches: dict[str, str] = {}
+        self.pulls: dict[int, dict] = {}
         self.faults: list[Fault] = []
         self.raws: list[Raw] = []
         self.tokens: dict[str, dict] = {token: BOT}  # token -> the user it acts as
@@ -143,6 +150,26 @@ class FakeGitHub:
         self.commit_pulls.setdefault(sha, []).append(pr)
         return pr
 
+    def add_commit(self, sha: str, files: dict[str, str], message: str = "a commit", parents: tuple = ()) -> str:
+        """A commit of these files (path -> text), e.g. the default branch's head (GITHUB_SHA)."""
+        tree = {path: self._blob(text) for path, text in files.items()}
+        tree_sha = self._tree_sha(tree)
+        self.trees[tree_sha] = tree
+        self.commits[sha] = {"tree": tree_sha, "message": message, "parents": list(parents)}
+        return sha
+
+    def files_at(self, branch: str) -> dict[str, str]:
+        """path -> text of the files in the head commit of `branch`."""
+        tree = self.trees[self.commits[self.branches[branch]]["tree"]]
+        return {path: self.blobs[sha] for path, sha in tree.items()}
+
+    def add_pull(self, branch: str, body: str, user: dict | None = None, state: str = "open") -> dict:
+        with self._lock:
+            return self._new_pull({"title": "added by the test", "head": branch, "base": "main", "body": body}, user or BOT, state)
+
+    def open_pulls(self) -> list[dict]:
+        return [p for p in self.pulls.values() if p["state"] == "open"]
+
     def calls(self, method: str | None = None, path: str | None = None) -> list[Request]:
         return [r for r in self.requests if (method is None or r.method == method) and (path is None or re.search(path, r.path))]
 
@@ -173,6 +200,109 @@ class FakeGitHub:
                  "user": user, "author_association": "NONE"}
         self.issues[number] = issue
         return issue
+
+    def _blob(self, text: str) -> str:
+        import hashlib
+
+        sha = hashlib.sha1(b"blob\0" + text.encode()).hexdigest()
+        self.blobs[sha] = text
+        return sha
+
+    @staticmethod
+    def _tree_sha(tree: dict) -> str:
+        import hashlib
+
+        return hashlib.sha1(json.dumps(sorted(tree.items())).encode()).hexdigest()
+
+    def _new_pull(self, body: dict, user: dict, state: str = "open") -> dict:
+        number = self._next_issue
+        self._next_issue += 1
+        pr = {"number": number, "title": body["title"], "body": body.get("body"), "state": state, "user": user,
+              "head": {"ref": body["head"]}, "base": {"ref": body["base"]},
+              "html_url": f"https://github.com/{self.repo}/pull/{number}"}
+        self.pulls[number] = pr
+        return pr
+
+    def _git(self, method: str, rest: str, query: dict, body, user: dict):
+        """The git data endpoints (blobs, trees, commits, refs) and pulls; None: not one of them."""
+        import hashlib
+
+        if rest == "/git/blobs" and method == "POST":
+            return 201, {"sha": self._blob(body["content"])}, {}
+        if rest == "/git/trees" and method == "POST":
+            if body.get("base_tree") not in self.trees:
+                return 422, {"message": "base_tree is not a tree"}, {}
+            tree = dict(self.trees[body["base_tree"]])
+            for entry in body["tree"]:
+                if entry.get("sha") not in self.blobs or entry.get("type") != "blob":
+                    return 422, {"message": "tree entry is not a blob"}, {}
+                tree[entry["path"]] = entry["sha"]
+            sha = self._tree_sha(tree)
+            self.trees[sha] = tree
+            return 201, {"sha": sha}, {}
+        if rest == "/git/commits" and method == "POST":
+            if body["tree"] not in self.trees or any(p not in self.commits for p in body["parents"]):
+                return 422, {"message": "tree or parent unknown"}, {}
+            sha = hashlib.sha1(json.dumps(body, sort_keys=True).encode() + str(len(self.commits)).encode()).hexdigest()
+            self.commits[sha] = {"tree": body["tree"], "message": body["message"], "parents": list(body["parents"])}
+            return 201, {"sha": sha}, {}
+        if m := re.fullmatch(r"/git/commits/([0-9a-f]{40})", rest):
+            c = self.commits.get(m.group(1))
+            if c is None:
+                return 404, {"message": "Not Found"}, {}
+            return 200, {"sha": m.group(1), "tree": {"sha": c["tree"]}, "message": c["message"],
+                         "parents": [{"sha": p} for p in c["parents"]]}, {}
+        if m := re.fullmatch(r"/git/ref/heads/(.+)", rest):
+            branch = urllib.parse.unquote(m.group(1))
+            if branch not in self.branches:
+                return 404, {"message": "Not Found"}, {}
+            return 200, {"ref": f"refs/heads/{branch}", "object": {"sha": self.branches[branch], "type": "commit"}}, {}
+        if rest == "/git/refs" and method == "POST":
+            branch = body["ref"].removeprefix("refs/heads/")
+            if branch in self.branches:
+                return 422, {"message": "Reference already exists"}, {}
+            if body["sha"] not in self.commits:
+                return 422, {"message": "Object does not exist"}, {}
+            self.branches[branch] = body["sha"]
+            return 201, {"ref": body["ref"], "object": {"sha": body["sha"]}}, {}
+        if (m := re.fullmatch(r"/git/refs/heads/(.+)", rest)) and method == "PATCH":
+            branch = urllib.parse.unquote(m.group(1))
+            if branch not in self.branches:
+                return 422, {"message": "Reference does not exist"}, {}
+            if not body.get("force") and self.branches[branch] not in self._ancestors(body["sha"]):
+                return 422, {"message": "Update is not a fast forward"}, {}
+            self.branches[branch] = body["sha"]
+            return 200, {"ref": f"refs/heads/{branch}", "object": {"sha": body["sha"]}}, {}
+        if rest == "/pulls" and method == "GET":
+            owner = self.repo.split("/")[0]
+            head = query.get("head", "")
+            items = [p for p in self.pulls.values() if p["state"] == query.get("state", "open")
+                     and (not head or f"{owner}:{p['head']['ref']}" == head)]
+            return self._page(items, query, f"/repos/{self.repo}{rest}")
+        if rest == "/pulls" and method == "POST":
+            if body["head"] not in self.branches:
+                return 422, {"message": "head does not exist"}, {}
+            if any(p["state"] == "open" and p["head"]["ref"] == body["head"] for p in self.pulls.values()):
+                return 422, {"message": "A pull request already exists"}, {}
+            return 201, self._new_pull(body, user), {}
+        if (m := re.fullmatch(r"/pulls/(\d+)", rest)) and method == "PATCH":
+            pr = self.pulls.get(int(m.group(1)))
+            if pr is None:
+                return 404, {"message": "Not Found"}, {}
+            for k in ("title", "body", "state"):
+                if k in body:
+                    pr[k] = body[k]
+            return 200, pr, {}
+        return None
+
+    def _ancestors(self, sha: str) -> set:
+        seen, todo = set(), [sha]
+        while todo:
+            s = todo.pop()
+            if s not in seen and s in self.commits:
+                seen.add(s)
+                todo += self.commits[s]["parents"]
+        return seen
 
     def _handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
         parsed = urllib.parse.urlsplit(h.path)
@@ -226,6 +356,8 @@ class FakeGitHub:
         if not path.startswith(prefix + "/"):
             return 404, {"message": "Not Found"}, {}
         rest = path[len(prefix):]
+        if (git := self._git(method, rest, query, body, user)) is not None:
+            return git
         if m := re.fullmatch(r"/issues/(\d+)/comments", rest):
             number = int(m.group(1))
             if method == "GET":
