@@ -494,8 +494,10 @@ def init_group():
 @click.option("--branch", default="main", show_default=True, help="The default branch: a push to it applies.")
 @click.option("--action-ref", metavar="SHA|TAG", help="The leaderctl action's commit (default: the commit of its tag, looked up on GitHub).")
 @click.option("--check", "check_file", type=click.Path(dir_okay=False), help="Check this workflow maps every variable the config reads.")
+@click.option("--refresh-pr", "refresh_pr", is_flag=True,
+              help="The drift job also proposes the exchange's values as a pull request (it alone gets contents and pull-requests: write).")
 @action_boundary
-def init_github(config_path, output, branch, action_ref, check_file):
+def init_github(config_path, output, branch, action_ref, check_file, refresh_pr):
     """Write the caller workflow: plan on pull requests, reviewed apply on the default branch, drift every 6 hours."""
     from reconciler.errors import UsageError
     from reconciler.github import core, workflow
@@ -514,7 +516,7 @@ def init_github(config_path, output, branch, action_ref, check_file):
         click.echo(f"{check_file}: every variable the config reads is mapped ({len(needed)})")
         return 0
     sha, label = workflow.resolve_action_ref(action_ref, warn=lambda line: click.echo(line, err=True))
-    text = workflow.render(config_path, needed, branch=branch, action_sha=sha, action_label=label)
+    text = workflow.render(config_path, needed, branch=branch, action_sha=sha, action_label=label, refresh_pr=refresh_pr)
     if output:
         workflow.write(output, text)
         click.echo(f"wrote {output}", err=True)

@@ -3,7 +3,9 @@
 Three jobs in one file: `plan` on every pull request (no `paths:` filter, so a
 required `plan` check never waits forever), `apply` on a push to the default
 branch in the `production` environment (a concurrency group that never
-cancels a running apply), `drift` every 6 hours and by hand. Permissions per
+cancels a running apply), `drift` every 6 hours and by hand (`--refresh-pr`: it also
+proposes the exchange's values as a pull request, and only that job gets
+`contents: write` and `pull-requests: write`). Permissions per
 job (`permissions: {}` at the top), every `uses:` pinned to a full commit SHA
 with its version in a comment, and an `env:` line for every variable the config
 reads, mapped from the secret of the same name.
@@ -77,7 +79,9 @@ def _check_names(variables: list[str]) -> None:
 
 
 def _job(name: str, condition: str, environment: str, permission: tuple[str, str], concurrency: str, command: str,
-         path: str, variables: list[str], action_sha: str, action_label: str) -> list[str]:
+         path: str, variables: list[str], action_sha: str, action_label: str, *, refresh_pr: bool = False) -> list[str]:
+    contents = "      contents: write # the refresh pull request's branch and commit" if refresh_pr else "      contents: read"
+    extra = ["      pull-requests: write # the refresh pull request"] if refresh_pr else []
     lines = [
         f"  {name}:",
         f"    name: {name}",
@@ -85,14 +89,15 @@ def _job(name: str, condition: str, environment: str, permission: tuple[str, str
         "    runs-on: ubuntu-latest",
         f"    environment: {environment}",
         "    permissions:",
-        "      contents: read",
+        contents,
         f"      {permission[0]} # {permission[1]}",
+        *extra,
         f"    concurrency: {concurrency}",
         "    steps:",
         f"      - uses: {CHECKOUT[0]}@{CHECKOUT[1]} # {CHECKOUT[2]}",
         "        with: {persist-credentials: false}",
         f"      - uses: {ACTION_REPO}@{action_sha} # {action_label}",
-        f"        with: {{command: {command}, path: {_scalar(path)}}}",
+        f"        with: {{command: {command}, path: {_scalar(path)}{', refresh-pr: true' if refresh_pr else ''}}}",
     ]
     if variables:
         lines.append("        env:")
@@ -100,7 +105,8 @@ def _job(name: str, condition: str, environment: str, permission: tuple[str, str
     return lines
 
 
-def render(config_path: str, variables: list[str], *, branch: str = "main", action_sha: str, action_label: str = ACTION_VERSION) -> str:
+def render(config_path: str, variables: list[str], *, branch: str = "main", action_sha: str, action_label: str = ACTION_VERSION,
+           refresh_pr: bool = False) -> str:
     if not _SHA.match(action_sha):
         raise UsageError(f"--action-ref must be a full 40-character commit SHA, got {action_sha!r}")
     check_path(config_path)
@@ -131,7 +137,7 @@ def render(config_path: str, variables: list[str], *, branch: str = "main", acti
                   "{group: leaderctl-apply, cancel-in-progress: false}", "apply", config_path, variables, action_sha, action_label)
     lines += _job("drift", "github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'", read_env,
                   ("issues: write", "the drift issue and its label"), "{group: leaderctl-drift, cancel-in-progress: false}",
-                  "drift", config_path, variables, action_sha, action_label)
+                  "drift", config_path, variables, action_sha, action_label, refresh_pr=refresh_pr)
     return "\n".join(lines) + "\n"
 
 

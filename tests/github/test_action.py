@@ -59,10 +59,11 @@ def test_inputs_and_outputs_are_the_contracts():
     a = action()
     assert a["runs"]["using"] == "composite"
     inputs = a["inputs"]
-    assert set(inputs) == {"command", "path", "leader", "sandbox", "verify-plan", "github-token"}
+    assert set(inputs) == {"command", "path", "leader", "sandbox", "verify-plan", "github-token", "refresh-pr"}
     assert inputs["command"]["required"] is True
     assert {k: v.get("default") for k, v in inputs.items() if k != "command"} == {
         "path": "leaders/", "leader": "", "sandbox": "false", "verify-plan": "true", "github-token": "${{ github.token }}",
+        "refresh-pr": "false",
     }
     assert a["outputs"]["exitcode"]["value"] == "${{ steps.run.outputs.exitcode }}"
 
@@ -169,7 +170,7 @@ def _run_step(installed, ws, gh, command: str, event: str, payload: dict, **inpu
     env.update({
         "COMMAND": command, "CONFIG_PATHS": inputs.get("path", "examples/"), "LEADERS": inputs.get("leader", ""),
         "SANDBOX": inputs.get("sandbox", "true"), "VERIFY_PLAN": inputs.get("verify_plan", "true"),
-        "GITHUB_TOKEN": TOKEN, "VENV": str(installed["venv"]), "NO_COLOR": "1",
+        "REFRESH_PR": inputs.get("refresh_pr", "false"), "GITHUB_TOKEN": TOKEN, "VENV": str(installed["venv"]), "NO_COLOR": "1",
     })
     return _bash(step("run")["run"], ws, env, timeout=120)
 
@@ -193,6 +194,17 @@ def test_run_step_drift_passes_with_the_drift_exit_code_as_output(installed, wor
     assert r.returncode == 0, r.stdout + r.stderr  # drift found and reported: the check itself worked
     assert (workspace / "output.txt").read_text() == "exitcode=2\n"
     assert len(gh.open_issues()) == 1
+
+
+def test_run_step_drift_with_refresh_pr_opens_the_pull_request(installed, workspace, gh):
+    files = {p.relative_to(workspace).as_posix(): p.read_text() for p in (workspace / "examples").rglob("*.yaml")}
+    gh.add_commit(HEAD_SHA, files)
+    r = _run_step(installed, workspace, gh, "drift", "schedule", {}, refresh_pr="true")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (workspace / "output.txt").read_text() == "exitcode=2\n"
+    (pr,) = gh.open_pulls()
+    assert pr["body"].startswith("<!-- leaderctl-refresh path=examples/ -->") and pr["head"]["ref"] == "leaderctl/refresh/examples"
+    assert f"#{pr['number']}" in gh.open_issues()[0]["body"]
 
 
 def test_run_step_fails_on_a_refused_apply(installed, workspace, gh):

@@ -170,3 +170,20 @@ def test_without_github_the_default_pins_this_checkouts_commit(repo):
     # a tag that was asked for is never replaced by something else
     r = init("--action-ref", "v0.2.0", env={"GITHUB_API_URL": "https://127.0.0.1:9", "GITHUB_TOKEN": ""})
     assert r.exit_code == 1 and r.stdout == ""
+
+
+def test_refresh_pr_gives_the_drift_job_alone_write_access_and_linters_find_nothing(repo):
+    out = repo / ".github" / "workflows" / "leaderctl.yml"
+    r = init("--action-ref", SHA, "--refresh-pr", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    jobs = load(out.read_text())["jobs"]
+    assert jobs["drift"]["permissions"] == {"contents": "write", "issues": "write", "pull-requests": "write"}
+    assert jobs["drift"]["steps"][1]["with"] == {"command": "drift", "path": "leaders/", "refresh-pr": True}
+    assert jobs["plan"]["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert jobs["apply"]["permissions"] == {"contents": "read", "pull-requests": "read"}
+    assert "refresh-pr" not in jobs["plan"]["steps"][1]["with"] and "refresh-pr" not in jobs["apply"]["steps"][1]["with"]
+    without = init("--action-ref", SHA).stdout
+    assert "contents: write" not in without and "refresh-pr" not in without
+    assert actionlint([out], repo) == []
+    for persona in PERSONAS:
+        assert zizmor([repo / ".github"], repo, persona) == [], persona
