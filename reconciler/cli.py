@@ -247,7 +247,7 @@ def drift(paths, fmt, webhook, prometheus, **opts):
     """
     from reconciler import gitops, operations
     from reconciler.model import LeaderStatus
-    from reconciler.render import render_plan
+    from reconciler.render import render_drift
 
     o = _merged(fmt=fmt, **opts)
     try:
@@ -257,9 +257,8 @@ def drift(paths, fmt, webhook, prometheus, **opts):
             gitops.write_metrics(prometheus, None)
         gitops.report_failure("drift", e)
         raise
-    shown = render_plan(the_plan, o["fmt"], color=_color(o))
-    click.echo(gitops.drift_markdown(shown) if o["fmt"] == "markdown" else shown, nl=False)
-    gitops.report(gitops.drift_markdown(render_plan(the_plan, "markdown")), the_plan, desired.leaders)
+    click.echo(render_drift(the_plan, o["fmt"], color=_color(o)), nl=False)
+    gitops.report(render_drift(the_plan, "markdown"), the_plan, desired.leaders, drift=True)
     if prometheus:
         gitops.write_metrics(prometheus, the_plan)
     if webhook and the_plan.count(LeaderStatus.CHANGES):

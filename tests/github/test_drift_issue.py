@@ -26,7 +26,7 @@ def test_opened_updated_only_when_the_drift_changes_then_closed(kit):
     (issue,) = kit.gh.open_issues()
     assert issue["body"].startswith("<!-- leaderctl-drift path=examples/ -->\n")
     assert [x["name"] for x in issue["labels"]] == ["drift"] and "drift" in kit.gh.labels
-    assert "`desk-btc`" in issue["body"] and '"0.15"' in issue["body"]
+    assert "<code>desk-btc</code>" in issue["body"] and '"0.15"' in issue["body"]
     assert "examples/" in issue["title"]
     assert "## leaderctl drift · `examples/`" in r.summary
 
@@ -40,7 +40,7 @@ def test_opened_updated_only_when_the_drift_changes_then_closed(kit):
     assert _drift(kit).code == 2
     assert [(q.method, q.path.rsplit("/", 1)[-1]) for q in kit.gh.writes()] == [("PATCH", str(issue["number"])), ("POST", "comments")]
     (issue,) = kit.gh.open_issues()
-    assert "`eth-desk`" in issue["body"]
+    assert "<code>eth-desk</code>" in issue["body"]
     assert "The drift changed" in kit.comments(issue["number"])[-1]["body"]
 
     # back in sync: closed, with a comment

@@ -84,7 +84,7 @@ def test_step_summary_gets_the_markdown_of_plan_apply_and_drift(ws):
     assert ws.leaderctl("plan", "--sandbox", CFG, env=env).code == 0
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("<!-- leaderctl-plan -->\n## leaderctl plan")
-    assert "| `desk-btc` | 📝 changes |" in text
+    assert "<summary><code>desk-btc</code> · " in text
 
     assert ws.leaderctl("apply", "--sandbox", "--auto-approve", CFG, env=env).code == 0
     ws.edit_live_config("alt-public", fixedRateFollowMin="7")
@@ -94,7 +94,7 @@ def test_step_summary_gets_the_markdown_of_plan_apply_and_drift(ws):
     assert plan_at < apply_at < drift_at
     assert "| `desk-btc` | ✅ applied |" in text
     drift_part = text[drift_at:]
-    assert "| `alt-public` | 📝 changes |" in drift_part and "settings.follower_minimums.fixed_rate" in drift_part
+    assert "<summary><code>alt-public</code> · 1 change</summary>" in drift_part and "settings.follower_minimums.fixed_rate" in drift_part
     assert "<!-- leaderctl-drift -->" in text
     ws.assert_no_secrets(text)
 
