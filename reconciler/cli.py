@@ -12,6 +12,7 @@ from functools import wraps
 
 import click
 
+from reconciler import __version__
 from reconciler.errors import ConfigError, LeaderctlError, UsageError
 
 FORMATS = click.Choice(["text", "json", "markdown"])
@@ -76,7 +77,7 @@ def exchange_options(fn):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="leaderctl", prog_name="leaderctl")
+@click.version_option(__version__, prog_name="leaderctl")
 @click.option("--format", "fmt", type=FORMATS, help="Output format of plan, apply and drift (default text).")
 @exchange_options
 def cli(**_):
