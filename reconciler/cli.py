@@ -153,11 +153,23 @@ def _warn(desired) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: {valid, leaders, files, warnings} or {valid: false, issues: [{file, line, col, path, message}]} on stdout.")
 @boundary()
-def validate(paths):
+def validate(paths, fmt):
     """Check config files offline against the schema and the exchange's rules."""
     from reconciler import operations
 
+    if fmt == "json":
+        from reconciler.render import as_json
+
+        try:
+            desired = operations.load(paths)
+        except ConfigError as e:
+            click.echo(as_json.validation(error=e), nl=False)
+            sys.exit(1)
+        click.echo(as_json.validation(desired), nl=False)
+        return
     desired = operations.load(paths)
     _warn(desired)
     n, f = len(desired.leaders), len(desired.files)
@@ -272,8 +284,8 @@ def drift(paths, fmt, webhook, prometheus, **opts):
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 @click.option("-c", "--config", "config_path", type=click.Path(), help="Config to take the leaders (and their credential names) from.")
 @click.option("--profiles", is_flag=True, help="Put the settings all imported leaders share in one profile.")
-@click.option("--endpoint", metavar="URL")
-@click.option("--sandbox", is_flag=True, default=None)
+@click.option("--endpoint", metavar="URL", help="Exchange base URL (env LEADERCTL_ENDPOINT; default https://api.toobit.com).")
+@click.option("--sandbox", is_flag=True, default=None, help="Use the embedded simulated exchange (.leaderctl/sandbox.json).")
 @boundary()
 def import_(names, output, config_path, profiles, endpoint, sandbox):
     """Write leaders' live settings as YAML (plan on it shows no changes)."""
@@ -311,8 +323,8 @@ SHOW = ["config", "symbols", "orders", "order-history", "trade-data", "profit-sh
 @click.option("-c", "--config", "config_path", type=click.Path(), help="Config holding the leader.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), help="Output format (default text).")
 @click.option("--all", "all_pages", is_flag=True, help="Every page (order-history, followers).")
-@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--size", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True, help="Page to show (order-history, followers).")
+@click.option("--size", type=click.IntRange(1, 100), default=10, show_default=True, help="Rows per page (order-history, followers).")
 @click.option("--period", type=click.Choice(["7", "30", "90", "180", "365"]), default="7", show_default=True, help="trade-data period in days.")
 @exchange_options
 @boundary()
@@ -330,8 +342,9 @@ def show(what, config_path, fmt, all_pages, page, size, period, **opts):
 
 
 @cli.command()
-@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True)
-@click.option("--state", type=click.Path(dir_okay=False), default=".leaderctl/sandbox.json", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True, help="Port on 127.0.0.1 (0: any free one).")
+@click.option("--state", type=click.Path(dir_okay=False), default=".leaderctl/sandbox.json", show_default=True,
+              help="Where the simulated accounts are kept between runs.")
 @click.option("-c", "--config", "config_path", type=click.Path(), help="One account per leader in this config (default: one `demo`).")
 @click.option("--latency", type=float, default=0.0, help="Seconds added to every answer.")
 @boundary()

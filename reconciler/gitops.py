@@ -60,7 +60,7 @@ def report_failure(command: str, error: BaseException) -> None:
         found = []
         for issues in by_file.values():
             first = issues[0]
-            where = f"file={_prop(_relative(first.file))},line={first.line},col={first.col},"
+            where = f"file={_prop(_relative(first.file))}," + (f"line={first.line},col={first.col}," if first.line else "")
             text = "; ".join(f"{i.path}: {i.message}" if i.path else i.message for i in issues[:5])
             more = f" (and {len(issues) - 5} more in this file)" if len(issues) > 5 else ""
             found.append(f"::error {where}title={title}::{_escape(for_terminal(text + more))}")
