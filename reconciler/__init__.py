@@ -1,3 +1,3 @@
 """leaderctl: keep Toobit copy-trading leader settings as code."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -12,6 +12,7 @@ from functools import wraps
 
 import click
 
+from reconciler import __version__
 from reconciler.errors import ConfigError, LeaderctlError, UsageError
 
 FORMATS = click.Choice(["text", "json", "markdown"])
@@ -76,7 +77,7 @@ def exchange_options(fn):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="leaderctl", prog_name="leaderctl")
+@click.version_option(__version__, prog_name="leaderctl")
 @click.option("--format", "fmt", type=FORMATS, help="Output format of plan, apply and drift (default text).")
 @exchange_options
 def cli(**_):
@@ -152,11 +153,23 @@ def _warn(desired) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: {valid, leaders, files, warnings} or {valid: false, issues: [{file, line, col, path, message}]} on stdout.")
 @boundary()
-def validate(paths):
+def validate(paths, fmt):
     """Check config files offline against the schema and the exchange's rules."""
     from reconciler import operations
 
+    if fmt == "json":
+        from reconciler.render import as_json
+
+        try:
+            desired = operations.load(paths)
+        except ConfigError as e:
+            click.echo(as_json.validation(error=e), nl=False)
+            sys.exit(1)
+        click.echo(as_json.validation(desired), nl=False)
+        return
     desired = operations.load(paths)
     _warn(desired)
     n, f = len(desired.leaders), len(desired.files)
@@ -247,7 +260,7 @@ def drift(paths, fmt, webhook, prometheus, **opts):
     """
     from reconciler import gitops, operations
     from reconciler.model import LeaderStatus
-    from reconciler.render import render_plan
+    from reconciler.render import render_drift
 
     o = _merged(fmt=fmt, **opts)
     try:
@@ -257,9 +270,8 @@ def drift(paths, fmt, webhook, prometheus, **opts):
             gitops.write_metrics(prometheus, None)
         gitops.report_failure("drift", e)
         raise
-    shown = render_plan(the_plan, o["fmt"], color=_color(o))
-    click.echo(gitops.drift_markdown(shown) if o["fmt"] == "markdown" else shown, nl=False)
-    gitops.report(gitops.drift_markdown(render_plan(the_plan, "markdown")), the_plan, desired.leaders)
+    click.echo(render_drift(the_plan, o["fmt"], color=_color(o)), nl=False)
+    gitops.report(render_drift(the_plan, "markdown"), the_plan, desired.leaders, drift=True)
     if prometheus:
         gitops.write_metrics(prometheus, the_plan)
     if webhook and the_plan.count(LeaderStatus.CHANGES):
@@ -303,8 +315,8 @@ def _terminal(text: str) -> str:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 @click.option("-c", "--config", "config_path", type=click.Path(), help="Config to take the leaders (and their credential names) from.")
 @click.option("--profiles", is_flag=True, help="Put the settings all imported leaders share in one profile.")
-@click.option("--endpoint", metavar="URL")
-@click.option("--sandbox", is_flag=True, default=None)
+@click.option("--endpoint", metavar="URL", help="Exchange base URL (env LEADERCTL_ENDPOINT; default https://api.toobit.com).")
+@click.option("--sandbox", is_flag=True, default=None, help="Use the embedded simulated exchange (.leaderctl/sandbox.json).")
 @boundary()
 def import_(names, output, config_path, profiles, endpoint, sandbox):
     """Write leaders' live settings as YAML (plan on it shows no changes)."""
@@ -342,8 +354,8 @@ SHOW = ["config", "symbols", "orders", "order-history", "trade-data", "profit-sh
 @click.option("-c", "--config", "config_path", type=click.Path(), help="Config holding the leader.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), help="Output format (default text).")
 @click.option("--all", "all_pages", is_flag=True, help="Every page (order-history, followers).")
-@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--size", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True, help="Page to show (order-history, followers).")
+@click.option("--size", type=click.IntRange(1, 100), default=10, show_default=True, help="Rows per page (order-history, followers).")
 @click.option("--period", type=click.Choice(["7", "30", "90", "180", "365"]), default="7", show_default=True, help="trade-data period in days.")
 @exchange_options
 @boundary()
@@ -361,8 +373,9 @@ def show(what, config_path, fmt, all_pages, page, size, period, **opts):
 
 
 @cli.command()
-@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True)
-@click.option("--state", type=click.Path(dir_okay=False), default=".leaderctl/sandbox.json", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True, help="Port on 127.0.0.1 (0: any free one).")
+@click.option("--state", type=click.Path(dir_okay=False), default=".leaderctl/sandbox.json", show_default=True,
+              help="Where the simulated accounts are kept between runs.")
 @click.option("-c", "--config", "config_path", type=click.Path(), help="One account per leader in this config (default: one `demo`).")
 @click.option("--latency", type=float, default=0.0, help="Seconds added to every answer.")
 @boundary()

@@ -30,23 +30,25 @@ LEADER = schema.LEADER  # the schema of one complete (merged) leader
 
 
 def expand(paths: list[str | Path]) -> tuple[list[Path], list[ConfigIssue]]:
-    """Files named, plus every *.yaml/*.yml (any case) below each directory, sorted."""
+    """Files named, plus every *.yaml/*.yml (any case) below each directory, sorted. A path that
+    cannot be read as a config has an issue without a position (line 0: `PATH: message`)."""
     files: list[Path] = []
     issues: list[ConfigIssue] = []
-    for p in map(Path, paths):
+    for given in paths:
+        p, named = Path(given), str(given)  # as given: `nosuch/` keeps its slash
         if p.is_dir():
             found, broken, special = _scan(p)
-            issues += [ConfigIssue(str(b), 1, 1, "", "broken symbolic link: its target does not exist; fix or remove the link") for b in broken]
-            issues += [ConfigIssue(str(f), 1, 1, "", f"{_not_regular(f)}: a config file must be a regular file") for f in special]
+            issues += [ConfigIssue(str(b), 0, 0, "", "broken symbolic link: its target does not exist; fix or remove the link") for b in broken]
+            issues += [ConfigIssue(str(f), 0, 0, "", f"{_not_regular(f)}: a config file must be a regular file") for f in special]
             if not found and not broken and not special:
-                issues.append(ConfigIssue(str(p), 1, 1, "", "no *.yaml or *.yml files in this directory"))
+                issues.append(ConfigIssue(named, 0, 0, "", "no *.yaml or *.yml files in this directory"))
             files.extend(found)
         elif p.is_file():
             files.append(p)
         elif p.exists():  # a FIFO, a device, a socket: reading it could block forever
-            issues.append(ConfigIssue(str(p), 1, 1, "", f"{_not_regular(p)}: give a YAML file or a directory of them"))
+            issues.append(ConfigIssue(named, 0, 0, "", f"{_not_regular(p)}: give a YAML file or a directory of them"))
         else:
-            issues.append(ConfigIssue(str(p), 1, 1, "", "no such file or directory"))
+            issues.append(ConfigIssue(named, 0, 0, "", "no such file or directory"))
     seen: set[tuple[int, int]] = set()
     unique = []
     for f in files:

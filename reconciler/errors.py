@@ -17,7 +17,8 @@ class LeaderctlError(Exception):
 
 @dataclass(frozen=True, order=True)
 class ConfigIssue:
-    """One located problem in a config file: `FILE:LINE:COL: path: message`."""
+    """One located problem in a config file: `FILE:LINE:COL: path: message`; line 0 when it is
+    about the path itself (missing, a directory without configs): `PATH: message`."""
 
     file: str
     line: int
@@ -26,7 +27,7 @@ class ConfigIssue:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.col}"
+        where = f"{self.file}:{self.line}:{self.col}" if self.line else self.file
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 

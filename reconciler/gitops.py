@@ -18,11 +18,10 @@ from pathlib import Path
 from reconciler.atomic import atomic_write
 from reconciler.model import Action, LeaderStatus
 from reconciler.redact import mask, mask_tree
-from reconciler.render.as_markdown import MARKER as PLAN_MARKER
 from reconciler.render.escape import for_slack, for_terminal, markdown_block
 
-DRIFT_MARKER = "<!-- leaderctl-drift -->"
 WEBHOOK_MAX_LEADERS = 30  # lines in the webhook text; the `leaders` list always has them all
+ANNOTATIONS_PER_KIND = 10  # GitHub shows 10 errors and 10 warnings per step and drops the rest
 
 
 def _warn(message: str) -> None:
@@ -33,7 +32,7 @@ def in_github_actions() -> bool:
     return os.environ.get("GITHUB_ACTIONS", "").strip().lower() not in ("", "0", "false", "no")
 
 
-def report(markdown: str, plan, specs: dict | None = None) -> None:
+def report(markdown: str, plan, specs: dict | None = None, *, drift: bool = False) -> None:
     """Step summary and annotations, when running inside GitHub Actions.
 
     Annotations go to stderr (the runner reads workflow commands from both
@@ -41,7 +40,7 @@ def report(markdown: str, plan, specs: dict | None = None) -> None:
     """
     step_summary(markdown)
     if in_github_actions() and plan is not None:
-        for line in annotations(plan, specs):
+        for line in annotations(plan, specs, drift=drift):
             print(line, file=sys.stderr, flush=True)
 
 
@@ -55,12 +54,30 @@ def report_failure(command: str, error: BaseException) -> None:
         return
     title = _prop("leaderctl " + command)
     if isinstance(error, ConfigError):
-        for issue in error.issues:
-            where = f"file={_prop(_relative(issue.file))},line={issue.line},col={issue.col},"
-            text = f"{issue.path}: {issue.message}" if issue.path else issue.message
-            print(f"::error {where}title={title}::{_escape(for_terminal(text))}", file=sys.stderr, flush=True)
+        by_file: dict[str, list] = {}
+        for issue in error.issues:  # one per issue when they fit, else one per file (at its first issue)
+            by_file.setdefault(issue.file if len(error.issues) > ANNOTATIONS_PER_KIND else str(issue), []).append(issue)
+        found = []
+        for issues in by_file.values():
+            first = issues[0]
+            where = f"file={_prop(_relative(first.file))}," + (f"line={first.line},col={first.col}," if first.line else "")
+            text = "; ".join(f"{i.path}: {i.message}" if i.path else i.message for i in issues[:5])
+            more = f" (and {len(issues) - 5} more in this file)" if len(issues) > 5 else ""
+            found.append(f"::error {where}title={title}::{_escape(for_terminal(text + more))}")
+        lines = capped(found, "error", "files with errors")
     else:
-        print(f"::error title={title}::{_escape(for_terminal(message))}", file=sys.stderr, flush=True)
+        lines = [f"::error title={title}::{_escape(for_terminal(message))}"]
+    for line in lines:
+        print(line, file=sys.stderr, flush=True)
+
+
+def capped(lines: list[str], kind: str, what: str, limit: int = ANNOTATIONS_PER_KIND) -> list[str]:
+    """At most `limit` annotations of one kind: the first `limit - 1` (most severe first),
+    then one line saying how many more there are and where they all are."""
+    if len(lines) <= limit:
+        return lines
+    rest = len(lines) - (limit - 1)
+    return lines[: limit - 1] + [f"::{kind} title=leaderctl::… and {rest} more {what}: every one is in the step summary and the log"]
 
 
 def step_summary(markdown: str) -> None:
@@ -72,11 +89,6 @@ def step_summary(markdown: str) -> None:
             fh.write(mask(markdown).rstrip("\n") + "\n\n")
     except OSError as e:
         _warn(f"warning: cannot write GITHUB_STEP_SUMMARY: {e.strerror or e}")
-
-
-def drift_markdown(markdown: str) -> str:
-    """The plan's markdown, titled as a drift report (and never mistaken for a PR plan comment)."""
-    return markdown.replace(PLAN_MARKER, DRIFT_MARKER, 1).replace("## leaderctl plan", "## leaderctl drift", 1)
 
 
 def _escape(text: str) -> str:
@@ -101,34 +113,54 @@ def _relative(file: str) -> str:
     return file
 
 
-def describe(change) -> str:
-    """One change in words, values included (never a sensitive one)."""
-    from reconciler.render import shown
+def describe(change, drift: bool = True) -> str:
+    """One change in words, values included (never a sensitive one): as drift (which side
+    has what), or as what the plan will write."""
+    from reconciler.render import drift_words, shown
 
-    if change.action is Action.UPDATE and change.sensitive:
-        return f"{change.path} ({change.field}): differs (the value is sensitive and not shown)"
+    if drift:
+        return drift_words(change)
+    if change.sensitive:
+        return f"{change.path} ({change.field}): will be changed (the value is sensitive and not shown)"
     if change.action is Action.UPDATE:
-        return f"{change.path} ({change.field}): exchange has {shown(change, change.before)}, config says {shown(change, change.after)}"
+        return f"{change.path} ({change.field}): will change from {shown(change, change.before)} to {shown(change, change.after)}"
     if change.action is Action.ADD:
-        return f"{change.path}: {shown(change, change.after)} is in the config but not enabled on the exchange"
-    return f"{change.path}: {shown(change, change.before)} is enabled on the exchange but not in the config"
+        return f"{change.path}: {shown(change, change.after)} will be enabled"
+    return f"{change.path}: {shown(change, change.before)} will be disabled"
 
 
-def annotations(plan, specs: dict | None = None) -> list[str]:
-    """`::error`/`::warning` lines pointing at the config file and line of each problem or change."""
-    lines = []
-    for lp in plan.leaders:
+def _where(spec, path: str | None) -> str:
+    loc = spec.where(path or "") if spec else None
+    return f"file={_prop(_relative(loc.file))},line={loc.line},col={loc.col}," if loc else ""
+
+
+def _severity(lp) -> int:
+    return 0 if lp.status is LeaderStatus.ERROR else 1
+
+
+def annotations(plan, specs: dict | None = None, *, drift: bool = False) -> list[str]:
+    """`::error`/`::warning` lines pointing at the config line of each problem or change:
+    one per problem and per change while they fit in what GitHub shows, else one per
+    leader (at its first one); errors (leaders in error, then blocked) and warnings (most
+    changes first), each kind capped to what GitHub shows (`capped`)."""
+    troubled = sorted((lp for lp in plan.leaders if lp.problems), key=_severity)
+    changing = sorted((lp for lp in plan.leaders if lp.changes), key=lambda lp: -len(lp.changes))
+    each_problem = sum(len(lp.problems) for lp in troubled) <= ANNOTATIONS_PER_KIND
+    each_change = sum(len(lp.changes) for lp in changing) <= ANNOTATIONS_PER_KIND
+    errors, warnings = [], []
+    for lp in troubled:
         spec = (specs or {}).get(lp.name)
-        for p in lp.problems:
-            loc = spec.where(p.path or "") if spec else None
-            where = f"file={_prop(_relative(loc.file))},line={loc.line},col={loc.col}," if loc else ""
-            code = f" ({p.code})" if p.code is not None else ""
-            lines.append(f"::error {where}title={_prop('leaderctl ' + lp.name + code)}::{_escape(for_terminal(p.message))}")
-        for c in lp.changes:
-            loc = spec.where(c.path) if spec else None
-            where = f"file={_prop(_relative(loc.file))},line={loc.line},col={loc.col}," if loc else ""
-            lines.append(f"::warning {where}title={_prop('leaderctl ' + lp.name)}::{_escape(for_terminal(describe(c)))}")
-    return lines
+        for group in ([[p] for p in lp.problems] if each_problem else [lp.problems]):
+            code = f" ({group[0].code})" if group[0].code is not None else ""
+            text = "; ".join(p.message for p in group)
+            errors.append(f"::error {_where(spec, group[0].path)}title={_prop('leaderctl ' + lp.name + code)}::{_escape(for_terminal(text))}")
+    for lp in changing:
+        spec = (specs or {}).get(lp.name)
+        for group in ([[c] for c in lp.changes] if each_change else [lp.changes]):
+            text = "; ".join(describe(c, drift) for c in group)
+            warnings.append(f"::warning {_where(spec, group[0].path)}title={_prop('leaderctl ' + lp.name)}::{_escape(for_terminal(text))}")
+    return capped(errors, "error", "leaders blocked or in error") + capped(
+        warnings, "warning", "leaders drifted" if drift else "leaders with changes")
 
 
 def webhook_payload(plan) -> dict:
@@ -136,12 +168,13 @@ def webhook_payload(plan) -> dict:
 
     Each line of `text` is mrkdwn made from exchange text (`escape.for_slack`); `leaders` is
     JSON data, the exchange's spelling kept, every secret masked."""
+    from reconciler.render import plural
     from reconciler.render.as_json import change_dict
 
     drifted = [lp for lp in plan.leaders if lp.status is LeaderStatus.CHANGES]
     failed = [lp for lp in plan.leaders if lp.status in (LeaderStatus.BLOCKED, LeaderStatus.ERROR)]
     n = len(drifted)
-    lines = [f"leaderctl drift: {n} leader{'s' if n != 1 else ''} differ{'s' if n == 1 else ''} from the config"]
+    lines = [f"leaderctl drift: {plural(n, 'leader')} drifted (changed outside the config)"]
     leaders = []
     for i, lp in enumerate(drifted):
         if i < WEBHOOK_MAX_LEADERS:

@@ -8,7 +8,9 @@ each leader keeps only its differences.
 """
 from __future__ import annotations
 
-from reconciler import spec
+import re
+
+from reconciler import __version__, spec
 from reconciler.atomic import atomic_write
 from reconciler.config import default_env
 from reconciler.model import Credentials, LeaderSpec, Live, Settings
@@ -16,6 +18,8 @@ from reconciler.runner import read_config
 
 Tree = dict  # nested mapping of YAML keys; leaves are YAML source text (or a list of them)
 PROFILE = "common"
+# the schema of this version, for editors (the yaml-language-server comment)
+SCHEMA_URL = f"https://raw.githubusercontent.com/leaderctl/leaderctl/v{__version__}/schemas/leaders.schema.json"
 
 
 def bare_spec(name: str) -> LeaderSpec:
@@ -47,9 +51,12 @@ def _put(tree: Tree, path: str, text) -> None:
 
 def leader_tree(leader: LeaderSpec, live: Live) -> Tree:
     """One leader as a YAML tree (credentials, settings, symbols) from its live state."""
-    tree: Tree = {
-        "credentials": {"api_key_env": leader.credentials.api_key_env, "api_secret_env": leader.credentials.api_secret_env}
-    }
+    tree: Tree = {}
+    credentials = {key: name for key, name, what in (("api_key_env", leader.credentials.api_key_env, "API_KEY"),
+                                                     ("api_secret_env", leader.credentials.api_secret_env, "API_SECRET"))
+                   if name != default_env(leader.name, what)}  # the defaults go without saying
+    if credentials:
+        tree["credentials"] = credentials
     for s in spec.SETTINGS:
         if not _written(s, live.settings):
             continue
@@ -61,7 +68,14 @@ def leader_tree(leader: LeaderSpec, live: Live) -> Tree:
     return tree
 
 
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}  # YAML 1.1 reads these as bools or null
+
+
 def _quote(text: str) -> str:
+    """A symbol as YAML: plain when it can only read as itself (`BTC-SWAP-USDT`), else quoted."""
+    if _PLAIN.fullmatch(text) and text.lower() not in _YAML_WORDS:
+        return text
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -111,8 +125,9 @@ def _without(tree: Tree, common: Tree) -> Tree:
 def to_yaml(leaders: list[tuple[LeaderSpec, Live]], *, profiles: bool = False) -> str:
     names = " ".join(f"--leader {leader.name}" for leader, _ in leaders)
     lines = [
+        f"# yaml-language-server: $schema={SCHEMA_URL}",
         f"# imported from the exchange by `leaderctl import {names}`",
-        "# (`leaderctl schema` prints the JSON Schema for editors)",
+        "# (`leaderctl schema` prints the same JSON Schema; point $schema at a local copy if you like)",
         "version: 1",
     ]
     trees = [leader_tree(leader, live) for leader, live in leaders]

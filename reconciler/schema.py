@@ -412,7 +412,7 @@ def _message(error, path, sch) -> str:
     if kind == "pattern":
         return f"{short(inst)} does not match the expected format"
     if kind == "minItems":
-        return f"must have at least {value} item(s)"
+        return f"must have at least {value} item{'' if value == 1 else 's'}"
     if kind == "uniqueItems":
         return f"items must be unique; {short(_first_duplicate(inst))} appears more than once"
     if kind == "minProperties":

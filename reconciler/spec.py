@@ -226,7 +226,7 @@ class EpochMillis(Codec):
 
     def to_text(self, value: int) -> str:
         iso = iso_time(value)
-        return f"{value} ({iso})" if iso and value > 0 else str(value)
+        return f"{iso} ({value})" if iso and value > 0 else str(value)  # RFC 3339 first, epoch millis second
 
 
 class InviteCode(Codec):

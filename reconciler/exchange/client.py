@@ -59,6 +59,9 @@ __all__ = ["DEFAULT_ENDPOINT", "Connection", "LeaderClient", "Page", "encode_bod
 
 LEADER = "/api/v2/copy-trading/leader"
 TIME_PATH = "/api/v1/time"
+# a loopback sandbox names its instance (its rate limiter's lifetime) in every answer: ledger.py
+SANDBOX_INSTANCE_HEADER = "X-Leaderctl-Sandbox"
+_INSTANCE = re.compile(r"[0-9a-f]{8,64}")
 
 log = logging.getLogger("reconciler.exchange")
 
@@ -270,8 +273,11 @@ class Connection:
         self._abort = threading.Event()  # abort(): and cancel reads in flight
         parts = urlsplit(self.endpoint)
         ledger = self.settings.ledger
-        if ledger is None:  # auto: a real exchange bans by IP; a loopback one is a sandbox or a test
-            ledger = not is_loopback(parts.hostname or "")
+        # auto: a real exchange bans by IP, so its host is the key; a loopback one is a sandbox
+        # (keyed by the instance it names in every answer, so a restarted one starts clean) or a test
+        self._ledger_pending = ledger is None and is_loopback(parts.hostname or "")
+        if ledger is None:
+            ledger = not self._ledger_pending
         self._ledger_host = parts.netloc if ledger else None
         if self._ledger_host:
             self._load_ledger()
@@ -526,7 +532,21 @@ class Connection:
             if failure is None:
                 raise
             return _Reply(None, failure, {}, (time.monotonic() - started) * 1000)
+        if self._ledger_pending:
+            self._adopt_sandbox(answer_headers.get(SANDBOX_INSTANCE_HEADER))
         return _Reply(status, _decode(raw), answer_headers, (time.monotonic() - started) * 1000)
+
+    def _adopt_sandbox(self, instance: str | None) -> None:
+        """A loopback endpoint that names its sandbox instance gets the ledger of that instance
+        (see ledger.py): loaded at its first answer, saved at close."""
+        if not instance or not _INSTANCE.fullmatch(instance):
+            return
+        with self._lock:
+            if not self._ledger_pending:
+                return
+            self._ledger_pending = False
+            self._ledger_host = f"{urlsplit(self.endpoint).netloc}#{instance}"
+        self._load_ledger()
 
     def _exchange(self, method: str, url: str, headers: dict, content: bytes | None, deadline: float):
         request = self._http.build_request(method, url, headers=headers, content=content)

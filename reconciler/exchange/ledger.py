@@ -7,11 +7,15 @@ requests already in flight would count as "kept sending" (418, a ban). So a
 connection loads what the last minute's runs spent (and any pause or ban they
 were given) when it opens, and adds its own when it closes.
 
-Used for remote endpoints only (the real exchange bans the IP); loopback ones are
-sandboxes and test exchanges, restarted at will, where a remembered ban would only
-be stale. Best effort by design: an unwritable cache costs only this protection, never a
-run. File: $LEADERCTL_CACHE_DIR or ~/.cache/leaderctl, `weight.json`, one entry
-per endpoint host, pruned as it expires. Holds times only: no keys, no URLs' queries.
+Keys: a remote endpoint's host (the real exchange bans the IP). A loopback endpoint is a
+sandbox or a test exchange, restarted at will, where a record of an earlier process would
+be stale: it gets one only when it names its instance in an `X-Leaderctl-Sandbox` header
+(`leaderctl sandbox` does, on every answer), keyed `host:port#instance` and loaded at its
+first answer, so back-to-back runs against one sandbox share its budget and a restarted
+sandbox (a fresh state) starts clean. Best effort by design: an unwritable cache costs only
+this protection, never a run. File: $LEADERCTL_CACHE_DIR or ~/.cache/leaderctl,
+`weight.json`, one entry per key, pruned as it expires. Holds times only: no keys, no
+URLs' queries.
 
 It also remembers, per host, how the endpoint wants a PUT's JSON body signed
 (`"signing": "query"` or `"query+body"`, signing.Variant), once a run learned it from

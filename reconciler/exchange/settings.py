@@ -32,7 +32,8 @@ class ConnectionSettings:
       (never for loopback); `env` is where to read them (None: os.environ).
     - max_body: largest answer body read, after decompression.
     - wall_ms: the clock request timestamps come from (epoch ms).
-    - ledger: share the weight budget with earlier runs (None: remote hosts only).
+    - ledger: share the weight budget with earlier runs (None: remote hosts, and loopback
+      sandboxes that name their instance; ledger.py).
     """
 
     timeout: float = 30.0

@@ -111,14 +111,15 @@ def _title(word: str, key: str) -> str:
     return f"## leaderctl {word} · `{key}`"
 
 
-def _plan_markdown(plan, top: list[str], footer: str, *, limit: int, overflow: str) -> str:
-    from reconciler.github import comment, core
+def _plan_markdown(plan, head: list[str], title: str, footer: str, *, summary: bool, overflow: str, drift: bool = False) -> str:
+    """The one layout (`as_markdown.document`): the comment or issue within GitHub's limit,
+    the step summary with every diff open."""
+    from reconciler.render import as_markdown
 
-    head, rows = core.table(plan)
-    flagged = [(row, core.status(lp) == "in_sync") for row, lp in zip(rows, plan.leaders)]
-    blocks = [comment.Block(lp.name, core.leader_headline(lp), core.leader_details(lp)) for lp in plan.leaders]
-    blocks = [b for b in blocks if b.lines]
-    return comment.assemble(top, head, flagged, blocks, footer, overflow=overflow, limit=limit)
+    if summary:
+        return as_markdown.document(plan, drift=drift, head=head, title=title, footer=footer, overflow=overflow,
+                                    limit=SUMMARY_LIMIT, open_budget=SUMMARY_LIMIT)
+    return as_markdown.document(plan, drift=drift, head=head, title=title, footer=footer, overflow=overflow)
 
 
 def _overflow(env) -> str:
@@ -266,16 +267,22 @@ def _post_plan(api, me, env, pr, key: str, plan, desired) -> int:
     from reconciler.github.digest import plan_digest
 
     digest = plan_digest(plan)
-    top = [comment.plan_marker(key, digest), _title("plan", key), "", core.summary_line(plan)]
-    plan_footer = _footer(env, pr, f" Apply plans again after the merge and writes only if it is still this plan (plan_sha256 `{digest[:12]}`).")
-    body = _plan_markdown(plan, top, plan_footer, limit=comment.LIMIT, overflow=_overflow(env))
-    summary = _plan_markdown(plan, [_title("plan", key), "", core.summary_line(plan)], f"plan_sha256 `{digest}`",
-                             limit=SUMMARY_LIMIT, overflow="The rest is in the job's log.")
+    body = comment_body(plan, env, pr, key, digest)
+    summary = _plan_markdown(plan, [], _title("plan", key), f"<sub>plan_sha256 `{digest}`</sub>", summary=True,
+                             overflow="The rest is in the job's log.")
     core.report(summary, plan, desired.leaders)
     click.echo(core.render(plan, "text"), nl=False)
     _comment(api, me, env, pr, key, body, read_only_ok=False)
     click.echo(f"plan_sha256 {digest}")
     return core.plan_exit(plan, False)
+
+
+def comment_body(plan, env, pr, key: str, digest: str) -> str:
+    """The plan comment: the marker (with the digest), the plan, a footer naming the digest."""
+    from reconciler.github import comment
+
+    footer = _footer(env, pr, f" Apply plans again after the merge and writes only if it is still this plan: plan_sha256 `{digest[:12]}`.")
+    return _plan_markdown(plan, [comment.plan_marker(key, digest)], _title("plan", key), footer, summary=False, overflow=_overflow(env))
 
 
 def _footer(env, pr, more: str = "") -> str:
@@ -338,7 +345,7 @@ def apply_cmd(paths, leaders, sandbox, timeout, no_verify):
 def drift_cmd(paths, leaders, sandbox, timeout, refresh_pr):
     """On a schedule: keep one open `drift` issue per config path while the exchange differs."""
     from reconciler.github import comment, core, drift_issue
-    from reconciler.github.digest import plan_digest
+    from reconciler.github.digest import drift_digest
 
     env = _context("GITHUB_REPOSITORY", "GITHUB_TOKEN", *(("GITHUB_SHA",) if refresh_pr else ()))
     api = _api(env)
@@ -354,11 +361,11 @@ def drift_cmd(paths, leaders, sandbox, timeout, refresh_pr):
         core.report_failure("drift", e)
         raise
     code = core.plan_exit(plan, True)
-    digest = plan_digest(plan)
-    top = [_title("drift", key), "", core.summary_line(plan)]
-    summary = _plan_markdown(plan, top, f"drift_sha256 `{digest}`", limit=SUMMARY_LIMIT, overflow="The rest is in the job's log.")
+    digest = drift_digest(plan)
+    summary = _plan_markdown(plan, [], _title("drift", key), f"<sub>drift_sha256 `{digest}`</sub>", summary=True,
+                             overflow="The rest is in the job's log.", drift=True)
     core.report(summary, plan, desired.leaders)
-    click.echo(core.render(plan, "text"), nl=False)
+    click.echo(core.render_drift(plan, "text"), nl=False)
     if code == 1:
         click.echo("drift could not check every leader (blocked or error): the drift issue is left as it is", err=True)
         return 1
@@ -370,9 +377,12 @@ def drift_cmd(paths, leaders, sandbox, timeout, refresh_pr):
         return 0
     pr_number = None
     if refresh_pr:
-        drift = _plan_markdown(plan, [core.summary_line(plan)], "", limit=comment.LIMIT // 3, overflow=_overflow(env))
+        from reconciler.render import as_markdown
+
+        drift = as_markdown.document(plan, drift=True, head=[], title="### The drift", overflow=_overflow(env),
+                                     limit=comment.LIMIT // 3)
         pr_number = _refresh_pr(api, env, key, reading, drift)
-    return _report_drift(api, env, key, plan, top, digest, pr_number)
+    return _report_drift(api, env, key, plan, digest, pr_number)
 
 
 def _refresh_pr(api, env, key: str, reading, drift_markdown: str) -> int | None:
@@ -450,34 +460,44 @@ def _refresh_body(env, key: str, proposal, drift_markdown: str) -> str:
         text = text[: len(text) * (room // 2) // len(edit) - 100].rsplit("\n", 1)[0] + "\n… (cut: the whole diff is in the run's log)"
         edit = _block(text, "diff")
     drift = drift_markdown if len(drift_markdown) < room - len(edit) else "The drift report is in the open `drift` issue."
-    return "\n".join([*head, edit, "", "### The drift", "", drift, "", footer]) + "\n"
+    return "\n".join([*head, edit, "", drift, "", footer]) + "\n"
 
 
-def _report_drift(api, env, key: str, plan, top: list[str], digest: str, pr_number: int | None = None) -> int:
+def _report_drift(api, env, key: str, plan, digest: str, pr_number: int | None = None) -> int:
     """Open the drift issue, or update it when the drift changed; exit 2."""
     import hashlib
 
-    from reconciler.github import comment, drift_issue
+    from reconciler.github import drift_issue
 
     if pr_number is not None:  # a new pull request is news too
-        top = [*top, "", f"A pull request that accepts the exchange's values instead: #{pr_number}."]
         digest = hashlib.sha256(f"{digest} refresh-pr #{pr_number}".encode()).hexdigest()
-
-    check = f"[this run]({env.run_url})" if env.run_url else "this run"
-    footer = "\n".join(
-        [
-            "---",
-            f"Found by {check}. To clear it: change the config to match the exchange (in a pull request), or open a pull "
-            "request (an empty commit will do) whose plan puts the exchange back and merge it. This issue closes itself "
-            "at the next check that finds no drift.",
-        ]
-    )
-    body = _plan_markdown(plan, [drift_issue.marker(key), drift_issue.digest_line(digest), *top], footer,
-                          limit=comment.LIMIT, overflow=_overflow(env))
     title = f"leaderctl: leader settings drifted from the config ({key})"
+    body = drift_body(plan, env, key, digest, pr_number)
     outcome = drift_issue.report_drift(api, env.repository, key, title, body, digest, env.run_url, _me(api))
     click.echo(f"drift: {outcome.action} issue #{outcome.number}")
     return 2
+
+
+def drift_body(plan, env, key: str, digest: str, pr_number: int | None = None) -> str:
+    """The drift issue: its markers (path, drift digest), the drift, how to clear it."""
+    from reconciler.github import drift_issue
+
+    check = f"[this run]({env.run_url})" if env.run_url else "this run"
+    proposal = ([f"A pull request that accepts the exchange's values instead: #{pr_number}.", ""]
+                if pr_number is not None else [])
+    footer = "\n".join(
+        [
+            "---",
+            *proposal,
+            f"Found by {check}. To clear it: change the config to match the exchange (in a pull request), or open a pull "
+            "request (an empty commit will do) whose plan puts the exchange back and merge it. This issue closes itself "
+            "at the next check that finds no drift.",
+            "",
+            f"<sub>drift_sha256 `{digest[:12]}`: the same drift found again changes nothing here.</sub>",
+        ]
+    )
+    return _plan_markdown(plan, [drift_issue.marker(key), drift_issue.digest_line(digest)], _title("drift", key), footer,
+                          summary=False, overflow=_overflow(env), drift=True)
 
 
 # ---------------------------------------------------------------- init

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from dataclasses import dataclass
 
 LIMIT = 65536  # GitHub's maximum comment and issue body, in characters
-NOTE_RESERVE = 1200  # room kept for the "too long" note and the footer's growth
 NO_DIGEST = "none"
 STALE_START = "<!-- leaderctl-stale -->"
 STALE_END = "<!-- /leaderctl-stale -->"
@@ -85,80 +83,6 @@ def one_line(text: str, limit: int = 500) -> str:
     from reconciler.render.escape import for_terminal
 
     return for_terminal(" ".join(str(text).split()), limit=limit)
-
-
-@dataclass
-class Block:
-    """One leader's collapsible section."""
-
-    name: str
-    headline: str
-    lines: list[str]
-
-    def render(self, open_: bool) -> str:
-        name = self.name.replace("<", "&lt;").replace(">", "&gt;")
-        return "\n".join(
-            [f"<details{' open' if open_ else ''}><summary><code>{name}</code> · {self.headline}</summary>", "", *self.lines, "", "</details>"]
-        )
-
-
-def assemble(top: list[str], table_head: list[str], rows: list[tuple[str, bool]], blocks: list[Block], footer: str, *,
-             overflow: str, limit: int = LIMIT, open_up_to: int = 3) -> str:
-    """top, the table, each leader's block, the footer: under `limit` characters.
-
-    `rows` are (table row, in sync?). When everything does not fit, the rows of
-    leaders in sync become one count, then rows and blocks that still do not fit
-    are left out (a block is never cut in half, so no code fence stays open) and
-    `overflow` says where the full plan is.
-
-    Long on purpose: one character budget, spent in reading order (top, table rows,
-    blocks, note, footer); split up, each part would have to hand the budget on.
-    """
-    budget = limit - NOTE_RESERVE - len(footer)
-    rendered = [b.render(len(blocks) <= open_up_to) for b in blocks]
-    everything = sum(len(t) for t in top) + sum(len(r) + 1 for r, _ in rows) + sum(len(t) + 2 for t in rendered)
-    quiet = 0
-    if everything > budget:
-        quiet = sum(1 for _, in_sync in rows if in_sync)
-        rows = [(r, s) for r, s in rows if not s]
-    rows = [r for r, _ in rows]
-    parts = ["\n".join(top)]
-    used = len(parts[0])  # len("\n\n".join(parts)), kept as we go
-    head = "\n".join(table_head)
-    table_len = len(head)
-    shown_rows: list[str] = []
-    for row in rows:
-        if used + 2 + table_len + 1 + len(row) > budget:
-            break
-        shown_rows.append(row)
-        table_len += 1 + len(row)
-    if shown_rows:
-        parts.append("\n".join([head, *shown_rows]))
-        used += 2 + table_len
-    if quiet:
-        parts.append(f"… and {quiet} leader{'s' if quiet != 1 else ''} in sync.")
-        used += 2 + len(parts[-1])
-    left_out: list[str] = []
-    for block, text in zip(blocks, rendered):
-        if used + len(text) + 2 > budget:
-            left_out.append(block.name)
-            continue
-        parts.append(text)
-        used += len(text) + 2
-    rows_missing = len(rows) - len(shown_rows)
-    if rows_missing or left_out:
-        what = []
-        if rows_missing:
-            what.append(f"{rows_missing} leader{'s' if rows_missing != 1 else ''} of the table")
-        if left_out:
-            names = ", ".join(f"`{n}`" for n in left_out[:10]) + (" …" if len(left_out) > 10 else "")
-            what.append(f"the details of {len(left_out)} leader{'s' if len(left_out) != 1 else ''} ({names})")
-        parts.append(f"> [!NOTE]\n> This is too long for a comment: {' and '.join(what)} are not shown here. {overflow}")
-    parts.append(footer)
-    body = "\n\n".join(parts) + "\n"
-    if len(body) > limit:  # the footer or the top alone is too long: never send what GitHub refuses
-        body = body[: limit - 200].rsplit("\n", 1)[0] + "\n\n… (cut: the full text is in the run's step summary)\n"
-    return body
 
 
 def stale_body(old_body: str, key: str, reason: str, run_url: str | None, *, limit: int = LIMIT) -> str:

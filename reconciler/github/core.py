@@ -113,53 +113,14 @@ def render_result(result, fmt: str) -> str:
     return rr(result, fmt)
 
 
+def render_drift(plan, fmt: str) -> str:
+    from reconciler.render import render_drift as rd
+
+    return rd(plan, fmt)
+
+
 def status(lp) -> str:
     return str(lp.status)
-
-
-# ---------------------------------------------------------------- markdown pieces
-
-
-def summary_line(plan) -> str:
-    from reconciler.render import summary
-
-    s = summary(plan)
-    return f"**{s['changes']}** with changes · **{s['in_sync']}** in sync · **{s['blocked']}** blocked · **{s['error']}** errors"
-
-
-def table(plan) -> tuple[list[str], list[str]]:
-    """(header lines, one row per leader) of the plan's markdown table."""
-    from reconciler.render.as_markdown import ICONS
-
-    head = ["| leader | status | changes | follower removals | problems |", "|---|---|---:|---:|---:|"]
-    rows = [
-        f"| `{lp.name}` | {ICONS[lp.status]} | {len(lp.changes)} | {len(lp.follower_removals)} | {len(lp.problems)} |"
-        for lp in plan.leaders
-    ]
-    return head, rows
-
-
-def leader_details(lp) -> list[str]:
-    """The markdown lines of one leader's changes and problems (empty when in sync)."""
-    from reconciler.render import as_markdown
-
-    return as_markdown.details(lp)
-
-
-def leader_headline(lp) -> str:
-    """`📝 2 changes · 1 follower removal`, `⛔ blocked · 1 problem`: a leader's <summary> line."""
-    from reconciler.render.as_markdown import ICONS
-
-    def count(n: int, word: str) -> str:
-        return f"{n} {word}{'s' if n != 1 else ''}"
-
-    icon = ICONS[lp.status]
-    parts = [f"{icon.split(' ', 1)[0]} {count(len(lp.changes), 'change')}" if status(lp) == "changes" else icon]
-    if lp.follower_removals:
-        parts.append(count(len(lp.follower_removals), "follower removal"))
-    if lp.problems:
-        parts.append(count(len(lp.problems), "problem"))
-    return " · ".join(parts)
 
 
 # ---------------------------------------------------------------- reports (summary + annotations)

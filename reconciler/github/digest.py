@@ -49,3 +49,13 @@ def canonical_plan(plan) -> dict:
 def plan_digest(plan) -> str:
     """Hex sha256 of the canonical plan: equal plans, equal digests."""
     return hashlib.sha256(_canonical(canonical_plan(plan)).encode("utf-8")).hexdigest()
+
+
+def drift_digest(plan) -> str:
+    """The digest of what drifted: the plan without follower removals (they are not drift,
+    CONTRACT §3), so editing `followers.remove` neither opens nor updates a drift issue."""
+    from dataclasses import replace
+
+    from reconciler.model import Plan
+
+    return plan_digest(Plan([replace(lp, follower_removals=()) for lp in plan.leaders]))

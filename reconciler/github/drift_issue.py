@@ -91,7 +91,7 @@ def report_drift(api, repo: str, key: str, title: str, body: str, digest: str, r
 
 
 def report_in_sync(api, repo: str, key: str, run_url: str | None, me) -> Outcome:
-    """Close this path's open drift issue(s), each with a comment saying why."""
+    """Close every open drift issue of this path, each with a comment saying why."""
     closed = None
     for issue in find_open(api, repo, key, me):
         number = issue["number"]

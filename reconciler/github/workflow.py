@@ -13,9 +13,11 @@ reads, mapped from the secret of the same name.
 The leaderctl action's own commit cannot be written into this release (a commit
 cannot contain its own SHA), so `init` looks up the commit of the tag
 ACTION_VERSION through GitHub's REST API, or takes it from `--action-ref SHA`.
-When GitHub cannot be reached and this leaderctl runs from a git checkout of its
-repository (an editable install), it pins that checkout's commit and says so in
-the comment and on stderr.
+When GitHub cannot be reached, it pins the commit of the git checkout this leaderctl
+runs from (an editable install) only when that commit carries the release tag;
+otherwise it stops and prints the one command that finds the commit (a checkout's
+commit may exist nowhere else). The pin's comment is always the plain tag, which
+Dependabot and Renovate read.
 """
 from __future__ import annotations
 
@@ -23,10 +25,11 @@ import json
 import re
 from pathlib import Path
 
+from reconciler import __version__
 from reconciler.errors import UsageError
 
 ACTION_REPO = "leaderctl/leaderctl"  # owner/name of this repository on GitHub: change it in a fork
-ACTION_VERSION = "v0.2.0"  # the release tag the generated workflow uses (made at release)
+ACTION_VERSION = f"v{__version__}"  # the release tag the generated workflow pins: this package's version
 # Third-party actions, each pinned to the commit of its release tag (read with
 # `git rev-parse vX.Y.Z^{commit}` in a clone of the action's repository).
 CHECKOUT = ("actions/checkout", "3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1")
@@ -157,17 +160,34 @@ def resolve_action_ref(ref: str | None, warn=None) -> tuple[str, str]:
         sha = str((data or {}).get("sha") or "") if isinstance(data, dict) else ""
     except GitHubError as e:
         local = _checkout_commit() if ref is None and e.status is None else None
-        if local is not None:
+        if local is not None and ACTION_VERSION in _tags_at(local):
             if warn is not None:
-                warn(f"warning: {e}: pinned the leaderctl action to the commit of this checkout, {local[:12]} (pass --action-ref to choose)")
-            return local, f"{ACTION_VERSION} or later: commit of the leaderctl checkout that wrote this"
+                warn(f"warning: {e}: pinned the leaderctl action to this checkout's commit {local[:12]}, tagged {ACTION_VERSION}")
+            return local, ACTION_VERSION
         raise UsageError(
-            f"cannot pin {ACTION_REPO}@{tag} to a commit ({e}): pass --action-ref with the 40-character commit SHA "
-            f"of that tag (`git ls-remote https://github.com/{ACTION_REPO} {tag}`)"
+            f"cannot pin {ACTION_REPO}@{tag} to a commit ({e}): find its commit with `{lookup_command(tag)}` "
+            "(the SHA on the last line) and run init again with --action-ref SHA"
         ) from None
     if not _SHA.match(sha):
         raise UsageError(f"GitHub did not answer a commit SHA for {ACTION_REPO}@{tag}: pass --action-ref SHA")
     return sha, tag
+
+
+def lookup_command(tag: str) -> str:
+    """The command that prints the commit of a release tag (the last line: `TAG^{}` for an annotated tag)."""
+    return f"git ls-remote https://github.com/{ACTION_REPO} 'refs/tags/{tag}' 'refs/tags/{tag}^{{}}'"
+
+
+def _tags_at(sha: str) -> list[str]:
+    """The tags of the leaderctl checkout that point at `sha` (none when git cannot tell)."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    try:
+        done = subprocess.run(["git", "-C", str(root), "tag", "--points-at", sha], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return done.stdout.split() if done.returncode == 0 else []
 
 
 def _checkout_commit() -> str | None:

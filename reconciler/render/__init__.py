@@ -11,7 +11,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from reconciler import redact
-from reconciler.model import Change, LeaderOutcome, LeaderStatus
+from reconciler.model import Action, Change, LeaderOutcome, LeaderStatus
 from reconciler.render.escape import for_terminal
 from reconciler.spec import SENSITIVE_TEXT
 
@@ -26,6 +26,14 @@ def _renderer(fmt: str):
 def render_plan(plan, fmt: str, *, color: bool = False, explain: bool = False) -> str:
     out = _renderer(fmt).plan(plan, color=color, explain=explain)
     return out if fmt == "json" else redact.mask(out)  # JSON masks its values before it is written
+
+
+def render_drift(plan, fmt: str, *, color: bool = False) -> str:
+    """A plan read as drift (`leaderctl drift`): which side changed, follower removals left out.
+    JSON is the plan JSON (CONTRACT §4)."""
+    if fmt == "json":
+        return render_plan(plan, fmt)
+    return redact.mask(_renderer(fmt).drift(plan, color=color))
 
 
 def render_result(result, fmt: str, *, color: bool = False) -> str:
@@ -47,6 +55,25 @@ def shown(change: Change, value) -> str:
     if change.setting is None:
         return printable(value)
     return printable(change.setting.codec.to_text(value))
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`1 leader`, `2 leaders`, `0 leaders` (`many` for irregular words)."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def drift_words(change: Change, *, field: bool = True) -> str:
+    """One drifted value in words: which side has what (never a sensitive value). `field`:
+    the API name after the path."""
+    name = f"{change.path} ({change.field})" if field else change.path
+    if change.sensitive:
+        return f"{name} changed outside the config (the value is sensitive and not shown)"
+    if change.action is Action.UPDATE:
+        return (f"{name} changed outside the config: "
+                f"the exchange has {shown(change, change.before)}, the config says {shown(change, change.after)}")
+    if change.action is Action.ADD:
+        return f"{change.path}: {shown(change, change.after)} changed outside the config: disabled on the exchange, the config enables it"
+    return f"{change.path}: {shown(change, change.before)} changed outside the config: enabled on the exchange, not in the config"
 
 
 def as_json_value(change: Change, value):

@@ -40,6 +40,18 @@ def plan(plan, color: bool = False, explain: bool = False) -> str:
     return json.dumps(mask_tree(plan_dict(plan, explain)), indent=2) + "\n"
 
 
+def validation(desired=None, error=None) -> str:
+    """`validate --format json`: valid (leaders, files, warnings), or every located issue
+    (line and col 0: the issue is about the path itself)."""
+    if error is not None:
+        doc = {"format_version": FORMAT_VERSION, "valid": False,
+               "issues": [{"file": i.file, "line": i.line, "col": i.col, "path": i.path, "message": i.message} for i in error.issues]}
+    else:
+        doc = {"format_version": FORMAT_VERSION, "valid": True, "leaders": sorted(desired.leaders),
+               "files": [str(f) for f in desired.files], "warnings": list(desired.warnings)}
+    return json.dumps(mask_tree(doc), indent=2) + "\n"
+
+
 def result(result, color: bool = False) -> str:
     from reconciler.model import Plan
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from reconciler.model import Action, LeaderOutcome, LeaderStatus
-from reconciler.render import printable, result_summary, shown, summary
+from reconciler.render import drift_words, plural, printable, result_summary, shown, summary
 
 COLORS = {"~": "yellow", "+": "green", "-": "red", "!": "red", "ok": "green", "warn": "yellow"}
 HEADS = {
@@ -32,9 +32,9 @@ def change_line(c, color: bool, explain: bool = False) -> str:
 
 def leader_lines(lp, color: bool, explain: bool = False) -> list[str]:
     n = len(lp.changes)
-    head = HEADS.get(lp.status) or f"{n} change{'s' if n != 1 else ''}"
+    head = HEADS.get(lp.status) or plural(n, "change")
     if lp.ignored:
-        head += f" ({len(lp.ignored)} path{'s' if len(lp.ignored) != 1 else ''} ignored)"
+        head += f" ({plural(len(lp.ignored), 'path')} ignored)"
     lines = [f"leader {lp.name}: {head}"]
     lines += [change_line(c, color, explain) for c in lp.changes]
     if lp.follower_removals:
@@ -53,7 +53,39 @@ def plan(plan, color: bool = False, explain: bool = False) -> str:
         lines += leader_lines(lp, color, explain)
     s = summary(plan)
     lines.append("")
-    lines.append(f"Plan: {s['changes']} leader(s) with changes, {s['in_sync']} in sync, {s['blocked']} blocked, {s['error']} error(s).")
+    lines.append(f"Plan: {plural(s['changes'], 'leader')} with changes, {s['in_sync']} in sync, "
+                 f"{s['blocked']} blocked, {plural(s['error'], 'error')}.")
+    return "\n".join(lines) + "\n"
+
+
+def drift_leader_lines(lp, color: bool) -> list[str]:
+    """One leader of a drift report: what changed outside the config (follower removals are
+    not drift: they cannot be observed, CONTRACT §3)."""
+    ignored = f" ({plural(len(lp.ignored), 'path')} ignored)" if lp.ignored else ""
+    if lp.status is LeaderStatus.CHANGES and lp.changes:
+        lines = [f"leader {lp.name}: drifted ({plural(len(lp.changes), 'change')}){ignored}"]
+        for c in lp.changes:
+            key = "~" if c.action is Action.UPDATE else "+" if c.action is Action.ADD else "-"
+            lines.append(_c(f"  {key}", key, color) + f" {drift_words(c)}")
+        return lines
+    if lp.status is LeaderStatus.IN_SYNC:
+        return [f"leader {lp.name}: no drift{ignored}"]
+    lines = [f"leader {lp.name}: {HEADS.get(lp.status, str(lp.status))}, not checked for drift"]
+    for p in lp.problems:
+        code = f" [{p.code}]" if p.code is not None else ""
+        lines.append(_c("  !", "!", color) + f"{code} {printable(p.message)}")
+    return lines
+
+
+def drift(plan, color: bool = False, explain: bool = False) -> str:
+    lines = []
+    for lp in plan.leaders:
+        lines += drift_leader_lines(lp, color)
+    drifted = sum(1 for lp in plan.leaders if lp.status is LeaderStatus.CHANGES and lp.changes)
+    s = summary(plan)
+    lines.append("")
+    head = f"Drift: {plural(drifted, 'leader')} drifted" if drifted else "No drift"
+    lines.append(f"{head}: {s['in_sync']} in sync, {s['blocked']} blocked, {plural(s['error'], 'error')}.")
     return "\n".join(lines) + "\n"
 
 

@@ -14,6 +14,7 @@ import hmac
 import json
 import logging
 import re
+import secrets
 import socket
 import sys
 import threading
@@ -163,6 +164,9 @@ class Sandbox:
         self.store = Store(Path(state_path) if state_path is not None else None)
         self.exchange = SimulatedExchange(self.store)
         self.limiter = RateLimiter(weight_per_minute, ban_seconds)
+        # names this instance (its rate limiter lives as long as it does) in every answer's
+        # X-Leaderctl-Sandbox header, so a client's cross-run weight record keys on it
+        self.instance = secrets.token_hex(8)
         self.faults = FaultBook()
         self.clock_offset_ms = 0
         self.stopping = threading.Event()  # ends held and trickling answers at stop()
@@ -410,7 +414,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         body = response.content()
-        headers = response.header_items(len(body))
+        headers = [*response.header_items(len(body)), ("X-Leaderctl-Sandbox", self.server.sandbox.instance)]
         try:
             self.send_response(response.status)
             for name, value in headers:

@@ -614,7 +614,7 @@ def test_symbols_valid(tmp_path, symbols):
 @pytest.mark.parametrize(
     "symbols, path, fragment",
     [
-        ("[]", SYMBOLS, "must have at least 1 item(s)"),
+        ("[]", SYMBOLS, "must have at least 1 item"),
         (["BTC-SWAP-USDT", "ETH-SWAP-USDT", "BTC-SWAP-USDT"], SYMBOLS, "items must be unique; 'BTC-SWAP-USDT' appears more than once"),
         ("BTC-SWAP-USDT", SYMBOLS, "expected a list, got a string"),
         (["BTC-SWAP-USDT", "5"], SYMBOLS + "[1]", "expected a string, got an integer"),

@@ -91,17 +91,17 @@ def test_all_errors_of_all_files_sorted(tmp_path):
     result = run("validate", c, tmp_path / "conf", tmp_path / "missing.yaml")
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    where = [LOCATED.match(line) for line in lines]
+    where = [LOCATED.match(line) for line in lines[:-1]]  # the missing file has no position (the last line)
     assert all(where), lines
     keys = [(m["file"], int(m["line"]), int(m["col"])) for m in where]
     assert keys == sorted(keys)
-    assert [k[0] for k in keys] == [str(c)] * 2 + [str(a)] * 2 + [str(b)] * 2 + [str(tmp_path / "missing.yaml")]
+    assert [k[0] for k in keys] + [lines[-1].split(": ", 1)[0]] == [str(c)] * 2 + [str(a)] * 2 + [str(b)] * 2 + [str(tmp_path / "missing.yaml")]
     assert "leaders.desk-a.settings.profit_sharing.period: must be one of: daily, weekly" in lines[0 + 2]
     assert "leaders.desk-a.settings.invite.scope: expected an integer, got a string" in lines[1 + 2]
     version = DESK_BTC.splitlines().index("version: 1") + 1
     assert lines[4] == f"{b}:{version + 1}:1: zzz: unknown key 'zzz'; allowed keys: leaders, profiles, version"
     assert lines[5].startswith(f"{b}:{version + 3}:3: leaders.Desk-B: invalid leader name 'Desk-B': use lowercase letters")
-    assert lines[6] == f"{tmp_path / 'missing.yaml'}:1:1: no such file or directory"
+    assert lines[6] == f"{tmp_path / 'missing.yaml'}: no such file or directory"
 
 
 def test_errors_are_sorted_by_line_number_not_as_text(tmp_path):
@@ -117,13 +117,13 @@ def test_errors_are_sorted_by_line_number_not_as_text(tmp_path):
 def test_nonexistent_path(tmp_path):
     result = run("validate", EXAMPLES, tmp_path / "nope")
     assert (result.exit_code, result.stdout) == (1, "")
-    assert result.stderr == f"{tmp_path / 'nope'}:1:1: no such file or directory\n"
+    assert result.stderr == f"{tmp_path / 'nope'}: no such file or directory\n"
 
 
 def test_directory_without_yaml(tmp_path):
     write(tmp_path / "README.md", "# no configs here\n")
     result = run("validate", tmp_path)
-    assert (result.exit_code, result.stderr) == (1, f"{tmp_path}:1:1: no *.yaml or *.yml files in this directory\n")
+    assert (result.exit_code, result.stderr) == (1, f"{tmp_path}: no *.yaml or *.yml files in this directory\n")
 
 
 @pytest.mark.parametrize(
@@ -298,3 +298,28 @@ def test_directory_expansion_skips_hidden_files_and_folders(tmp_path):
     r = CliRunner().invoke(cli, ["validate", str(tmp_path)])
     assert r.exit_code == 0, r.output
     assert "1 file" in r.stdout
+
+
+def test_a_missing_directory_is_named_as_given_without_a_made_up_position(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["plan", "--sandbox", "nosuch/"])
+    assert (result.exit_code, result.stderr) == (1, "nosuch/: no such file or directory\n")
+
+
+def test_validate_format_json(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    good = tmp_path / "good.yaml"
+    good.write_text((Path(__file__).resolve().parents[2] / "examples" / "desk-btc.yaml").read_text())
+    r = CliRunner().invoke(cli, ["validate", "--format", "json", "good.yaml"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == {"format_version": "1", "valid": True, "leaders": ["desk-btc"],
+                                    "files": ["good.yaml"], "warnings": []}
+    (tmp_path / "bad.yaml").write_text("version: 1\nleaders:\n  d:\n    settings: {position_type: diagonal}\n    symbols: []\n")
+    r = CliRunner().invoke(cli, ["validate", "--format", "json", "bad.yaml", "nosuch/"])
+    assert r.exit_code == 1
+    doc = json.loads(r.stdout)
+    assert doc["valid"] is False
+    assert {"file": "bad.yaml", "line": 4, "col": 31, "path": "leaders.d.settings.position_type",
+            "message": "must be one of: all, cross, isolated (got 'diagonal')"} in doc["issues"]
+    assert {"file": "bad.yaml", "line": 5, "col": 14, "path": "leaders.d.symbols", "message": "must have at least 1 item"} in doc["issues"]
+    assert doc["issues"][-1] == {"file": "nosuch/", "line": 0, "col": 0, "path": "", "message": "no such file or directory"}

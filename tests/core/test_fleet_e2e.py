@@ -134,7 +134,7 @@ def test_markdown_says_how_many_paths_are_ignored(exchange):
     set_live(exchange, "desk", profitRate="0.08")
     path = exchange.write(config_text(leader_yaml("desk", extra="ignore: [settings.cooldown]\n")))
     r = exchange.run("plan", "--format", "markdown", path)
-    assert "✅ in sync (1 ignored)" in r.stdout
+    assert "<summary>✅ 1 in sync</summary>" in r.stdout and "`desk` (ignores `settings.cooldown`)" in r.stdout
 
 
 # --- profiles, explain ------------------------------------------------------------------------

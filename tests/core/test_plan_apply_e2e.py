@@ -59,7 +59,7 @@ def test_every_kind_of_change_in_all_three_formats(exchange):
     assert "\033[" not in text
 
     md = exchange.run("plan", "--format", "markdown", path).stdout
-    assert "| `desk` |" in md and "+ symbols: SOL-SWAP-USDT" in md and "- symbols: ETH-SWAP-USDT" in md
+    assert "<summary><code>desk</code> · 3 changes</summary>" in md and "+ symbols: SOL-SWAP-USDT" in md and "- symbols: ETH-SWAP-USDT" in md
     assert "settings.profit_sharing.rate" in md
     # plan writes nothing
     assert exchange.writes() == []

@@ -6,6 +6,8 @@ import json
 from e2e_kit import config_text, leader_yaml
 from test_plan_apply_e2e import set_live
 
+from reconciler import __version__
+
 
 def _saved(exchange, path):
     out = exchange.tmp / "plan.json"
@@ -79,3 +81,24 @@ def test_import_round_trip_plans_no_changes(exchange):
     assert exchange.run("plan", "--detailed-exitcode", out).exit_code == 0
     exchange.monkeypatch.setenv("LEADERCTL_DESK_INVITE_CODE", "OTHER999")
     assert exchange.run("plan", "--detailed-exitcode", out).exit_code == 2
+
+
+def test_import_writes_the_schema_line_default_credentials_unsaid_and_plain_symbols(exchange):
+    set_live(exchange, "desk", enabled=("BTC-SWAP-USDT", "SOL-SWAP-USDT"))
+    r = exchange.run("import", "--leader", "desk")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert lines[0] == ("# yaml-language-server: $schema=https://raw.githubusercontent.com/leaderctl/leaderctl/"
+                        f"v{__version__}/schemas/leaders.schema.json")
+    assert "credentials:" not in r.stdout  # LEADERCTL_DESK_API_KEY/_SECRET are the defaults
+    assert "      - BTC-SWAP-USDT" in lines and "      - SOL-SWAP-USDT" in lines  # not quoted
+    out = exchange.tmp / "imported.yaml"
+    out.write_text(r.stdout)
+    assert exchange.run("plan", "--detailed-exitcode", out).exit_code == 0  # still plans in sync
+
+
+def test_symbols_that_would_read_as_something_else_are_quoted():
+    from reconciler.importer import _quote
+
+    assert [_quote(s) for s in ("BTC-SWAP-USDT", "yes", "Off", "1INCH-SWAP-USDT", "a:b", "x#y")] == [
+        "BTC-SWAP-USDT", '"yes"', '"Off"', '"1INCH-SWAP-USDT"', '"a:b"', '"x#y"']

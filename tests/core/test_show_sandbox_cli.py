@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -131,3 +132,24 @@ def test_plan_with_a_bad_config_annotates_it_in_github_actions(in_tmp, monkeypat
     assert r.exit_code == 1
     assert "::error file=" in r.stderr and ",line=4," in r.stderr
     assert "plan failed" in summary.read_text()
+
+
+def test_show_speaks_the_configs_words_and_json_keeps_the_apis(in_tmp):
+    r = run("--sandbox", "show", "config", "-c", EXAMPLES, "--leader", "eth-desk")
+    assert r.exit_code == 0, r.output
+    rows = {line.split()[0]: line.split()[1:] for line in r.stdout.splitlines()}
+    assert rows["settings.position_type"] == ["cross", "leadPositionType"]  # not `leadPositionType 0`
+    assert rows["settings.trade_protection"] == ["true", "tradeProtect"]
+    assert rows["settings.profit_sharing.period"] == ["weekly", "profitPeriod"]
+    assert rows["symbols"][-1] == "symbolIds"
+    history = run("--sandbox", "show", "order-history", "-c", EXAMPLES, "--leader", "eth-desk").stdout
+    first = history.splitlines()[2].split()
+    assert first[1] in ("long", "short") and first[2] in ("cross", "isolated") and "closed" in history
+    assert re.search(r"  20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ$", history.splitlines()[2]), history  # RFC 3339, not epoch millis
+    assert not re.search(r"\b1[78]\d{11}\b", history)
+    assert "3 pages" in history and "page(s)" not in history
+    as_json = json.loads(run("--sandbox", "show", "order-history", "-c", EXAMPLES, "--leader", "eth-desk", "--format", "json").stdout)
+    row = as_json["list"][0]
+    assert row["isLong"] in (0, 1) and row["status"] in (1, 2) and str(row["closeTime"]).isdigit()  # the API's names and values
+    config = json.loads(run("--sandbox", "show", "config", "-c", EXAMPLES, "--leader", "eth-desk", "--format", "json").stdout)
+    assert config["leadPositionType"] == 0

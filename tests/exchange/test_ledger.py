@@ -1,6 +1,8 @@
 """Back-to-back runs share one weight budget through the ledger (ledger.py)."""
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -75,3 +77,34 @@ def test_by_default_only_remote_endpoints_keep_a_ledger():
         assert local._ledger_host is None
     with Connection("https://api.toobit.com", transport=transport, ledger=None) as remote:
         assert remote._ledger_host == "api.toobit.com"
+
+
+def test_a_loopback_sandbox_is_keyed_by_its_instance(sandbox, cache):
+    """ledger=None (what a run uses): a loopback endpoint that names its sandbox instance
+    shares the budget across runs against that instance only; one that names none keeps none."""
+    from reconciler.sandbox import Sandbox
+
+    acct = sandbox.ensure_account("alpha")
+    with Connection(sandbox.url, weight_per_minute=20, ledger=None) as first:
+        assert first.limiter.in_use == 0
+        client = first.leader(acct.api_key, acct.api_secret)
+        for _ in range(6):
+            client.get_symbols()
+    (key,) = json.loads((cache / "weight.json").read_text())
+    assert key == f"{sandbox.url.split('//', 1)[1]}#{sandbox.instance}"
+    with Connection(sandbox.url, weight_per_minute=20, ledger=None) as second:
+        second.leader(acct.api_key, acct.api_secret).get_symbols()  # its first answer names the instance
+        assert second.limiter.in_use == 7  # the first run's 6, and this one
+    with Sandbox() as fresh:  # another instance (a restarted sandbox): a clean record
+        other = fresh.ensure_account("alpha")
+        with Connection(fresh.url, weight_per_minute=20, ledger=None) as third:
+            third.leader(other.api_key, other.api_secret).get_symbols()
+            assert third.limiter.in_use == 1
+
+    def plain(request):  # a loopback test exchange that names no instance
+        return httpx.Response(200, json={"code": 200, "data": []})
+
+    before = (cache / "weight.json").read_text()
+    with Connection("http://127.0.0.1:9", transport=httpx.MockTransport(plain), ledger=None) as unnamed:
+        unnamed.leader("k" * 64, "s" * 64).get_symbols()
+    assert (cache / "weight.json").read_text() == before

@@ -184,7 +184,7 @@ def test_run_step_plans_and_comments(installed, workspace, gh):
     assert (workspace / "output.txt").read_text() == "exitcode=0\n"
     (c,) = gh.comments[7]
     assert c["body"].startswith("<!-- leaderctl-plan path=examples/ plan_sha256=")
-    assert "`desk-btc`" in c["body"] and "`eth-desk`" in c["body"] and "`alt-public`" not in c["body"]
+    assert "<code>desk-btc</code>" in c["body"] and "<code>eth-desk</code>" in c["body"] and "alt-public" not in c["body"]
     for text in (r.stdout, r.stderr, (workspace / "summary.md").read_text(), c["body"]):
         assert TOKEN not in text and "INVQ7X2Z" not in text
 

@@ -28,9 +28,9 @@ def test_applies_the_reviewed_plan(kit):
     assert "reviewed in pull request #7" in r.summary and "## leaderctl apply" in r.summary
     assert [q.method for q in kit.gh.requests] == ["GET", "GET"]  # the pull request, its comments; nothing written to GitHub
     assert kit.gh.requests[0].path == f"/repos/acme/leaders/commits/{MERGE_SHA}/pulls"
-    # and now in sync: a new plan shows nothing to do
+    # and now in sync: a new plan shows nothing to do but the follower removal every apply enforces
     assert kit.run("plan", "examples/").code == 0
-    assert "**0** with changes · **7** in sync" in kit.comments()[0]["body"]
+    assert "**Plan: 1 leader to change** (1 follower removal) · ✅ 6 in sync" in kit.comments()[0]["body"]
 
 
 def test_refuses_when_the_exchange_changed_after_the_review(kit):

@@ -26,7 +26,7 @@ def test_opened_updated_only_when_the_drift_changes_then_closed(kit):
     (issue,) = kit.gh.open_issues()
     assert issue["body"].startswith("<!-- leaderctl-drift path=examples/ -->\n")
     assert [x["name"] for x in issue["labels"]] == ["drift"] and "drift" in kit.gh.labels
-    assert "`desk-btc`" in issue["body"] and '"0.15"' in issue["body"]
+    assert "<code>desk-btc</code>" in issue["body"] and '"0.15"' in issue["body"]
     assert "examples/" in issue["title"]
     assert "## leaderctl drift · `examples/`" in r.summary
 
@@ -40,7 +40,7 @@ def test_opened_updated_only_when_the_drift_changes_then_closed(kit):
     assert _drift(kit).code == 2
     assert [(q.method, q.path.rsplit("/", 1)[-1]) for q in kit.gh.writes()] == [("PATCH", str(issue["number"])), ("POST", "comments")]
     (issue,) = kit.gh.open_issues()
-    assert "`eth-desk`" in issue["body"]
+    assert "<code>eth-desk</code>" in issue["body"]
     assert "The drift changed" in kit.comments(issue["number"])[-1]["body"]
 
     # back in sync: closed, with a comment
@@ -86,3 +86,25 @@ def test_one_issue_per_config_path_and_not_someone_elses(kit):
     ]
     assert [q.path for q in kit.gh.calls("POST", r"/labels$")] == ["/repos/acme/leaders/labels"] * 2  # 422 "exists" is fine
     assert quoting["body"].endswith("passer-by")  # untouched
+
+
+def test_follower_removals_are_not_drift(kit):
+    _in_sync(kit)
+    kit.edit("examples/desk-btc.yaml", "remove: [100000027]", "remove: [100000027, 100000031]")
+    kit.gh.requests.clear()
+    r = _drift(kit)
+    assert r.code == 0, r.output  # a follower to remove is not drift: nothing opened
+    assert kit.gh.writes() == [] and kit.gh.issues == {}
+    assert "**No drift** · ✅ 7 in sync" in r.summary
+
+    kit.edit_live("desk-btc", profitRate="0.15")
+    assert _drift(kit).code == 2
+    (issue,) = kit.gh.open_issues()
+    assert "**Drift: 1 leader drifted** (1 change) · ✅ 6 in sync" in issue["body"]
+    assert ('! settings.profit_sharing.rate changed outside the config: the exchange has "0.15", the config says "0.1"'
+            in issue["body"])
+    assert "100000027" not in issue["body"] and "follower" not in issue["body"]
+    kit.edit("examples/desk-btc.yaml", "remove: [100000027, 100000031]", "remove: [100000027]")
+    kit.gh.requests.clear()
+    assert _drift(kit).code == 2
+    assert kit.gh.writes() == []  # the same drift: the issue is left alone

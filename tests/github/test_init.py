@@ -158,15 +158,27 @@ def test_usage_errors_are_one_line(repo):
     assert r.exit_code == 1 and "GITHUB_DESK_KEY" in r.stderr and "GITHUB_" in r.stderr
 
 
-def test_without_github_the_default_pins_this_checkouts_commit(repo):
-    """Offline, from a git checkout of leaderctl (an editable install): still pinned, and said so."""
+def test_without_github_an_untagged_checkout_is_not_pinned(repo, monkeypatch):
+    """Offline, from a git checkout of leaderctl whose commit carries no release tag: that
+    commit may exist nowhere else, so nothing is written and the lookup command is shown."""
+    monkeypatch.setattr(workflow, "_tags_at", lambda sha: ["v0.1.9"])
+    r = init(env={"GITHUB_API_URL": "https://127.0.0.1:9", "GITHUB_TOKEN": ""})
+    assert r.exit_code == 1 and r.stdout == ""
+    assert "cannot reach GitHub" in r.stderr and "--action-ref" in r.stderr
+    assert "git ls-remote https://github.com/leaderctl/leaderctl 'refs/tags/v0.2.0' 'refs/tags/v0.2.0^{}'" in r.stderr
+
+
+def test_without_github_a_checkout_on_the_release_tag_is_pinned_with_a_plain_tag(repo, monkeypatch):
     import subprocess
 
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    seen = []
+    monkeypatch.setattr(workflow, "_tags_at", lambda sha: seen.append(sha) or ["v0.2.0"])
     r = init(env={"GITHUB_API_URL": "https://127.0.0.1:9", "GITHUB_TOKEN": ""})
     assert r.exit_code == 0, r.output
-    assert f"uses: leaderctl/leaderctl@{head} # v0.2.0 or later: commit of the leaderctl checkout" in r.stdout
-    assert "cannot reach GitHub" in r.stderr and "--action-ref" in r.stderr
+    assert seen == [head]
+    assert f"uses: leaderctl/leaderctl@{head} # v0.2.0\n" in r.stdout  # the comment is the tag alone
+    assert "cannot reach GitHub" in r.stderr and "tagged v0.2.0" in r.stderr
     # a tag that was asked for is never replaced by something else
     r = init("--action-ref", "v0.2.0", env={"GITHUB_API_URL": "https://127.0.0.1:9", "GITHUB_TOKEN": ""})
     assert r.exit_code == 1 and r.stdout == ""

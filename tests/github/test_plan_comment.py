@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from reconciler.github import comment
+from reconciler.render import as_markdown
 
 MARKER = re.compile(r"^<!-- leaderctl-plan path=(\S+) plan_sha256=([0-9a-f]{64}|none) -->\n")
 
@@ -15,7 +16,7 @@ def test_comment_is_created_then_edited_in_place(kit):
     (c,) = kit.comments()
     m = MARKER.match(c["body"])
     assert m and m.group(1) == "examples/" and m.group(2) != "none"
-    assert "| `desk-btc` | 📝 changes |" in c["body"]
+    assert "<details open><summary><code>desk-btc</code> · " in c["body"]
     assert "<details" in c["body"] and "```diff" in c["body"]
     assert f"plan_sha256 `{m.group(2)[:12]}`" in c["body"]
     assert "## leaderctl plan · `examples/`" in r.summary and m.group(2) in r.summary
@@ -109,7 +110,7 @@ def test_a_failed_run_marks_the_earlier_comment_stale(kit):
     (c,) = kit.comments()
     assert MARKER.match(c["body"]).group(2) == "none"  # apply cannot take it any more
     assert "This plan is stale" in c["body"] and "banned" in c["body"]
-    assert "| `desk-btc` | 📝 changes |" in c["body"]  # the old plan stays below the banner
+    assert "<summary><code>desk-btc</code> · " in c["body"]  # the old plan stays below the banner
     assert before.split("\n", 1)[1] in c["body"]
 
     kit.run("plan", "examples/")  # a second failure: still one banner
@@ -125,16 +126,16 @@ def test_blocked_leader_fails_the_check_with_the_plan_shown(kit):
 
 
 def test_long_plans_stay_under_the_comment_limit(kit, monkeypatch):
-    monkeypatch.setattr(comment, "LIMIT", 3000)
+    monkeypatch.setattr(as_markdown, "LIMIT", 3000)
     r = kit.run("plan", "examples/")
     assert r.code == 0, r.output
     (c,) = kit.comments()
     body = c["body"]
     assert len(body) <= 3000
-    assert MARKER.match(body) and "too long for a comment" in body and "step summary" in body
+    assert MARKER.match(body) and "Too long for one comment" in body and "step summary" in body
     assert body.count("<details") == body.count("</details>")
     assert len(re.findall(r"^```", body, re.M)) % 2 == 0  # no code block left open
-    assert "`desk-btc`" in r.summary and "`eth-desk`" in r.summary  # the summary has everything
+    assert "<code>desk-btc</code>" in r.summary and "<code>eth-desk</code>" in r.summary  # the summary has everything
 
 
 def test_not_a_pull_request_is_a_usage_error(kit):

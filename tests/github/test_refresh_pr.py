@@ -36,7 +36,7 @@ def test_opened_then_updated_on_the_next_drift_then_closed_in_sync(kit):
     (pr,) = kit.gh.open_pulls()
     assert pr["body"].startswith("<!-- leaderctl-refresh path=examples/ -->\n")
     assert pr["head"] == {"ref": BRANCH} and pr["base"] == {"ref": "main"} and pr["user"] == BOT
-    assert '-        rate: "0.1"\n+        rate: "0.15"' in pr["body"] and "`desk-btc`" in pr["body"]
+    assert '-        rate: "0.1"\n+        rate: "0.15"' in pr["body"] and "<code>desk-btc</code> · 1 change" in pr["body"]
     files = kit.gh.files_at(BRANCH)
     assert files["examples/desk-btc.yaml"] == (kit.root / "examples/desk-btc.yaml").read_text().replace('rate: "0.1"', 'rate: "0.15"')
     assert {p: t for p, t in files.items() if p != "examples/desk-btc.yaml"} == {

@@ -84,7 +84,7 @@ def test_step_summary_gets_the_markdown_of_plan_apply_and_drift(ws):
     assert ws.leaderctl("plan", "--sandbox", CFG, env=env).code == 0
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("<!-- leaderctl-plan -->\n## leaderctl plan")
-    assert "| `desk-btc` | 📝 changes |" in text
+    assert "<summary><code>desk-btc</code> · " in text
 
     assert ws.leaderctl("apply", "--sandbox", "--auto-approve", CFG, env=env).code == 0
     ws.edit_live_config("alt-public", fixedRateFollowMin="7")
@@ -94,7 +94,7 @@ def test_step_summary_gets_the_markdown_of_plan_apply_and_drift(ws):
     assert plan_at < apply_at < drift_at
     assert "| `desk-btc` | ✅ applied |" in text
     drift_part = text[drift_at:]
-    assert "| `alt-public` | 📝 changes |" in drift_part and "settings.follower_minimums.fixed_rate" in drift_part
+    assert "<summary><code>alt-public</code> · 1 change</summary>" in drift_part and "settings.follower_minimums.fixed_rate" in drift_part
     assert "<!-- leaderctl-drift -->" in text
     ws.assert_no_secrets(text)
 
@@ -144,3 +144,28 @@ def test_config_errors_are_annotated_in_github_actions(ws):
     r = ws.leaderctl("drift", "--sandbox", "bad.yaml", env={"GITHUB_ACTIONS": "true"})
     assert r.code == 1
     assert any(line.startswith("::error file=bad.yaml,line=4,") for line in r.stderr.splitlines()), r.stderr
+
+
+def test_drift_is_worded_as_drift_and_follower_removals_are_not_drift(ws):
+    applied(ws)  # desk-btc's config removes follower 100000027 on every apply
+    summary = ws.root / "step-summary.md"
+    env = {"GITHUB_STEP_SUMMARY": str(summary)}
+    r = ws.leaderctl("drift", "--sandbox", CFG, env=env)
+    assert r.code == 0, r.output
+    assert "leader desk-btc: no drift" in r.stdout and "No drift: 7 in sync, 0 blocked, 0 errors." in r.stdout
+    assert "follower" not in r.stdout and "100000027" not in r.stdout
+    assert "**No drift** · ✅ 7 in sync" in summary.read_text(encoding="utf-8")
+
+    ws.edit_live_config("desk-btc", profitRate="0.08")
+    r = ws.leaderctl("drift", "--sandbox", CFG, env=env)
+    assert r.code == 2, r.output
+    assert ('leader desk-btc: drifted (1 change)\n  ~ settings.profit_sharing.rate (profitRate) changed outside the config: '
+            'the exchange has "0.08", the config says "0.1"') in r.stdout
+    assert r.stdout.endswith("Drift: 1 leader drifted: 6 in sync, 0 blocked, 0 errors.\n")
+    assert "follower" not in r.stdout and "(s)" not in r.stdout
+    drift_part = summary.read_text(encoding="utf-8").rsplit("## leaderctl drift", 1)[1]
+    assert "**Drift: 1 leader drifted** (1 change) · ✅ 6 in sync" in drift_part
+    assert 'changed outside the config: the exchange has "0.08", the config says "0.1"' in drift_part
+    assert "follower" not in drift_part
+    md = ws.leaderctl("drift", "--sandbox", "--format", "markdown", CFG).stdout
+    assert "### Drifted" in md and "100000027" not in md
