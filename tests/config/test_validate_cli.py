@@ -99,7 +99,7 @@ def test_all_errors_of_all_files_sorted(tmp_path):
     assert "leaders.desk-a.settings.profit_sharing.period: must be one of: daily, weekly" in lines[0 + 2]
     assert "leaders.desk-a.settings.invite.scope: expected an integer, got a string" in lines[1 + 2]
     version = DESK_BTC.splitlines().index("version: 1") + 1
-    assert lines[4] == f"{b}:{version + 1}:1: zzz: unknown key 'zzz'; allowed keys: leaders, profiles, version"
+    assert lines[4] == f"{b}:{version + 1}:1: zzz: unknown key 'zzz'; allowed keys: leaders, policy, profiles, version"
     assert lines[5].startswith(f"{b}:{version + 3}:3: leaders.Desk-B: invalid leader name 'Desk-B': use lowercase letters")
     assert lines[6] == f"{tmp_path / 'missing.yaml'}:1:1: no such file or directory"
 

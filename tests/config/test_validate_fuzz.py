@@ -166,7 +166,7 @@ VALID_CHOICES = {
     ("settings", "position_type"): st.sampled_from(["all", "cross", "isolated"]),
     ("settings", "trade_protection"): st.booleans(),
     ("settings", "profit_sharing", "period"): st.sampled_from(["daily", "weekly"]),
-    ("settings", "profit_sharing", "rate"): st.sampled_from(["0", "0.1", "0.10", "12.5", "100"]),
+    ("settings", "profit_sharing", "rate"): st.sampled_from(["0", "0.1", "0.10", "0.125", "1"]),
     ("settings", "follower_minimums", "asset"): st.integers(0, 10**12) | st.sampled_from(["0", "5.5", "100"]),
     ("settings", "invite", "scope"): st.integers(0, 2**31 - 1),
     ("symbols",): st.lists(st.from_regex(r"[A-Z0-9]{1,5}-SWAP-USDT", fullmatch=True), min_size=1, max_size=4, unique=True),

@@ -167,7 +167,7 @@ def test_1e999999_is_text_in_yaml_1_1_and_the_schema_rejects_it(tmp_path):
     text = (EXAMPLES / "desk-btc.yaml").read_text().replace('rate: "0.1"', "rate: 1e999999")
     (tmp_path / "c.yaml").write_text(text)
     [error] = config_errors(tmp_path / "c.yaml")
-    assert "leaders.desk-btc.settings.profit_sharing.rate: must be a non-negative decimal" in error
+    assert "leaders.desk-btc.settings.profit_sharing.rate: must be a share from 0 to 1" in error
 
 
 def test_sexagesimal_float_is_rejected_without_echoing_it(tmp_path):
