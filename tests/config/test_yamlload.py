@@ -384,8 +384,9 @@ def test_examples_load_to_the_model():
     desired = load_desired([EXAMPLES])
     assert sorted(desired.leaders) == ["alt-private", "alt-public", "desk-btc", "eth-desk", "fleet-a", "fleet-b", "fleet-c"]
     assert [f.relative_to(EXAMPLES).as_posix() for f in desired.files] == [
-        "desk-btc.yaml", "desks/alt-desks.yaml", "desks/eth-desk.yaml", "fleet/desks.yaml", "fleet/profiles.yaml",
+        "desk-btc.yaml", "desks/alt-desks.yaml", "desks/eth-desk.yaml", "fleet/desks.yaml", "fleet/profiles.yaml", "policy.yaml",
     ]  # fmt: skip
+    assert [w.schedule for w in desired.policy.windows] == ["0 7 * * *", "0 7 * * 1"]
     eth = desired.leaders["eth-desk"].settings
     assert eth.profit_rate == Decimal("0.08") and type(eth.profit_rate) is Decimal
     assert eth.follower_min_asset == Decimal(50) and eth.follower_min_fixed_rate == Decimal("5.5")
