@@ -154,3 +154,21 @@ def test_a_file_may_hold_only_the_policy_but_the_set_needs_a_leader(tmp_path):
     (tmp_path / "policy.yaml").write_text("version: 1\npolicy: {max_follower_removals: 3}\n")
     with pytest.raises(ConfigError, match="no leaders in the config"):
         load_desired([tmp_path / "policy.yaml"])
+
+
+def test_the_readme_policy_is_valid_and_its_example_error_is_what_validate_says(tmp_path):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Guardrails: `policy:`"):readme.index("## Commands")]
+    policy = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    (tmp_path / "leaders").mkdir()
+    (tmp_path / "leaders" / "policy.yaml").write_text(policy)
+    leader = LEADERS.split("leaders:\n", 1)[1].split("  b:\n")[0].replace("position_type: all", "position_type: cross")
+    leader = leader.replace("asset: \"10\"", "asset: \"100\"")
+    (tmp_path / "leaders" / "a.yaml").write_text("version: 1\nprofiles:\n  std:\n    settings:\n      profit_sharing: {period: weekly, rate: \"0.1\"}\nleaders:\n" + leader)
+    desired = load_desired([tmp_path / "leaders"])
+    assert [w.kind for w in desired.policy.windows] == ["deny", "deny", "allow"] and desired.policy.max_follower_removals == 5
+    assert "0.15 is above the policy's max 0.12 (leaders/policy.yaml:4:5)" in section
+    assert ":4:5" in str(desired.policy.limits[0].location)
