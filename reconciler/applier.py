@@ -63,8 +63,9 @@ def outcome(put: PutOutcome, removals: dict[int, Removal]) -> LeaderOutcome:
 
 
 class Applier:
-    def __init__(self, session, *, stop: threading.Event | None = None, max_put_attempts: int = 2):
+    def __init__(self, session, *, stop: threading.Event | None = None, max_put_attempts: int = 2, ignore_windows: bool = False):
         self.session = session
+        self.ignore_windows = ignore_windows
         self.stop = stop or threading.Event()
         self.max_put_attempts = max_put_attempts
         self._lock = threading.Lock()
@@ -80,7 +81,7 @@ class Applier:
         pool = ThreadPoolExecutor(self.session.parallelism, thread_name_prefix="apply")
         try:
             futures = [pool.submit(self._one, lp, readings.get(lp.name)) for lp in plans]
-            return Result(leaders=[f.result() for f in futures], interrupted=self.stop.is_set())
+            return Result(leaders=[f.result() for f in futures], interrupted=self.stop.is_set(), ignored_windows=self.ignore_windows)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
 
@@ -89,7 +90,11 @@ class Applier:
             return LeaderResult(lp, LeaderOutcome.BLOCKED, [p.message for p in lp.problems])
         if lp.status is LeaderStatus.ERROR or reading is None or reading.client is None:
             return LeaderResult(lp, LeaderOutcome.FAILED, [p.message for p in lp.problems] or ["the leader could not be planned"])
+        if lp.held is not None and not self.ignore_windows:  # no write at all: its PUT would carry the held value
+            return LeaderResult(lp, LeaderOutcome.HELD, [f"nothing written: {lp.held.line()}; apply again then, or pass --ignore-windows"])
         res = LeaderResult(lp, LeaderOutcome.IN_SYNC)
+        if lp.held is not None:
+            res.messages.append(f"windows ignored (--ignore-windows): written although {lp.held.line()}")
         if self.stop.is_set():
             res.removals = dict.fromkeys(lp.follower_removals, Removal.NOT_STARTED)
             res.result = LeaderOutcome.NOT_STARTED if lp.writes else LeaderOutcome.IN_SYNC

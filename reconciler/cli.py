@@ -215,10 +215,11 @@ def plan(paths, fmt, out, detailed_exitcode, explain, **opts):
 @click.option("--plan", "plan_file", type=click.Path(dir_okay=False), help="Apply exactly this saved plan.")
 @click.option("--format", "fmt", type=FORMATS, help="Output format (default text).")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--force", is_flag=True, help="Allow removing more than 10 followers of one leader.")
+@click.option("--force", is_flag=True, help="Allow removing more followers of one leader than the policy's max_follower_removals (default 10).")
+@click.option("--ignore-windows", is_flag=True, help="Write leaders the policy's change windows hold now (the report says so).")
 @exchange_options
 @boundary(report="apply")
-def apply(paths, plan_file, fmt, auto_approve, force, **opts):
+def apply(paths, plan_file, fmt, auto_approve, force, ignore_windows, **opts):
     """Plan, ask, then write: one PUT per leader with changes, then follower removals."""
     from reconciler import gitops, operations
     from reconciler.model import CONVERGED, Plan
@@ -227,7 +228,7 @@ def apply(paths, plan_file, fmt, auto_approve, force, **opts):
     o = _merged(fmt=fmt, **opts)
     request = operations.ApplyRequest(
         paths=tuple(paths), leaders=o["leaders"], plan_file=plan_file, auto_approve=auto_approve, force=force,
-        interactive=sys.stdin.isatty(),
+        ignore_windows=ignore_windows, interactive=sys.stdin.isatty(),
     )
     plan_out = sys.stdout if o["fmt"] == "text" else sys.stderr
 

@@ -19,6 +19,7 @@ import hashlib
 import re
 from pathlib import Path
 
+from reconciler import policy as policies
 from reconciler import schema, spec, yamlload
 from reconciler.errors import ConfigError, ConfigIssue
 from reconciler.model import Credentials, Desired, LeaderSpec, Location, Settings
@@ -117,10 +118,12 @@ def load_desired(paths: list[str | Path], *, texts: dict[Path, bytes] | None = N
         docs.append(doc)
     leaders, profiles, found = _layers(docs)
     issues += found
+    policy = _policy(docs, issues)
     resolution = resolve(leaders, profiles)
     issues += [p.layer.doc.issue(p.path, p.message) for p in resolution.problems]
     for merged in resolution.merged.values():
-        issues += check_leader(merged, fast=fast)
+        found = check_leader(merged, fast=fast)
+        issues += found or (policies.check_leader(policy, merged) if policy is not None else [])
     issues += _check_credentials(resolution.merged)
     if not leaders and not issues and files:
         issues.append(ConfigIssue(str(files[0]), 1, 1, "", "no leaders in the config: define at least one under `leaders:`"))
@@ -129,7 +132,21 @@ def load_desired(paths: list[str | Path], *, texts: dict[Path, bytes] | None = N
     unused = [p for name, p in profiles.items() if name not in resolution.used]
     warnings = tuple(f"warning: {_where(p, p.base)}: profile {p.name!r} is not extended by any leader" for p in unused)
     built = {name: build(m) for name, m in resolution.merged.items()}
-    return Desired(leaders=built, files=tuple(files), warnings=warnings, fingerprint=_fingerprint(docs))
+    return Desired(leaders=built, files=tuple(files), warnings=warnings, fingerprint=_fingerprint(docs),
+                   policy=policy or policies.build(None))
+
+
+def _policy(docs, issues: list[ConfigIssue]):
+    """The config set's policy, checked (its issues appended to `issues`); None when there
+    is none or it is invalid (then leaders are not checked against its limits)."""
+    doc, found = policies.find(docs)
+    issues += found
+    if doc is None:
+        return None
+    reported = {i.path for i in issues if i.file == doc.file and i.path.split(".")[0] == "policy"}
+    found = policies.check(doc, reported)
+    issues += found
+    return None if found or reported else policies.build(doc)
 
 
 def resolve_documents(docs: list[yamlload.Document]):

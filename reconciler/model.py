@@ -8,6 +8,7 @@ belongs to the renderers, which format each value with its setting's codec.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -92,11 +93,73 @@ class LeaderSpec:
 
 
 @dataclass(frozen=True)
+class Limit:
+    """A policy bound on one setting's merged desired value (typed like the setting)."""
+
+    path: str
+    minimum: object = None
+    maximum: object = None
+    one_of: tuple | None = None
+    location: Location | None = None  # where the limit is written
+
+
+@dataclass(frozen=True)
+class Window:
+    """A policy change window: active from each time `schedule` fires (UTC) for `minutes`."""
+
+    index: int  # its place in `policy.windows` (what plan JSON's `held.window` names)
+    kind: spec.WindowKind
+    schedule: str
+    minutes: int
+    paths: tuple[str, ...] = ()  # the changes it governs; empty: every change and follower removal
+    leaders: tuple[str, ...] = ()  # shell-style name patterns; empty: every leader
+    location: Location | None = None
+
+    def describe(self) -> str:
+        """`deny "0 7 * * *" for 1h`."""
+        days, rest = divmod(self.minutes, 1440)
+        hours, minutes = divmod(rest, 60)
+        length = "".join(f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n)
+        return f'{self.kind} "{self.schedule}" for {length}'
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The desk's own rules (docs/contract.md §10); the default is no policy."""
+
+    limits: tuple[Limit, ...] = ()
+    windows: tuple[Window, ...] = ()
+    max_follower_removals: int = spec.DEFAULT_MAX_FOLLOWER_REMOVALS
+    location: Location | None = None  # where `policy:` is written; None: no policy
+
+    def removals_source(self) -> str:
+        """Where the removal budget comes from, for messages."""
+        return f" (the policy's max_follower_removals, {self.location})" if self.location else ""
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Why apply may not write a leader now: the windows hold one of its changes."""
+
+    until: datetime | None  # the first minute (UTC) the windows let it through; None: not within the look-ahead
+    window: int  # the index of the window that holds it now
+    reason: str = ""  # that window, in words: `deny "0 7 * * *" for 1h`
+
+    def until_text(self) -> str:
+        return self.until.strftime("%Y-%m-%dT%H:%M:%SZ") if self.until else "further than leaderctl looks ahead (a year)"
+
+    def line(self) -> str:
+        """`held until 2026-12-07T08:00:00Z by policy windows[0] (deny "0 7 * * *" for 1h)`: every renderer's words."""
+        return f"held until {self.until_text()} by policy windows[{self.window}]" + (f" ({self.reason})" if self.reason else "")
+
+
+@dataclass(frozen=True)
 class Desired:
     leaders: dict[str, LeaderSpec]
     files: tuple[Path, ...] = ()
     warnings: tuple[str, ...] = ()
     fingerprint: str = ""  # of the files as they were read (config.load_desired)
+    policy: Policy = Policy()
 
 
 @dataclass(frozen=True)
@@ -170,9 +233,16 @@ class LeaderPlan:
     # none), and of the account the plan was read from (None: not read)
     sealed: str | None = field(default=None, repr=False)
     account: str | None = field(default=None, repr=False)
+    held: Hold | None = None  # the policy's windows hold its writes now (windows.hold_plan)
 
     def __post_init__(self):
         self.status = LeaderStatus(self.status)
+
+    @property
+    def touches(self) -> list[str]:
+        """The paths apply would write for this leader: its changes', and `followers` for removals."""
+        paths = list(dict.fromkeys(c.path for c in self.changes)) if self.status is LeaderStatus.CHANGES else []
+        return paths + ([spec.FOLLOWERS_PATH] if self.follower_removals else [])
 
     @property
     def writes(self) -> bool:
@@ -182,7 +252,7 @@ class LeaderPlan:
         )
 
 
-MAX_REMOVALS_WITHOUT_FORCE = 10
+MAX_REMOVALS_WITHOUT_FORCE = spec.DEFAULT_MAX_FOLLOWER_REMOVALS
 
 
 @dataclass
@@ -203,14 +273,14 @@ class Plan:
     def count(self, status: LeaderStatus) -> int:
         return sum(1 for lp in self.leaders if lp.status is status)
 
-    def raise_if_unsafe(self, force: bool) -> None:
-        """More than MAX_REMOVALS_WITHOUT_FORCE follower removals for one leader need `force`."""
-        many = [lp.name for lp in self.leaders if lp.writes and len(lp.follower_removals) > MAX_REMOVALS_WITHOUT_FORCE]
+    def raise_if_unsafe(self, force: bool, policy: Policy | None = None) -> None:
+        """More follower removals for one leader than the budget (the policy's
+        max_follower_removals, else MAX_REMOVALS_WITHOUT_FORCE) need `force`."""
+        policy = policy or Policy()
+        limit = policy.max_follower_removals
+        many = [lp.name for lp in self.leaders if lp.writes and len(lp.follower_removals) > limit]
         if many and not force:
-            raise UnsafePlan(
-                f"more than {MAX_REMOVALS_WITHOUT_FORCE} followers to remove for {', '.join(many)}: "
-                "pass --force to confirm (nothing was written)"
-            )
+            raise UnsafePlan(spec.RULE["removal_budget"].say(limit=limit, names=", ".join(many), where=policy.removals_source()))
 
 
 class LeaderOutcome(StrEnum):
@@ -221,6 +291,7 @@ class LeaderOutcome(StrEnum):
     PARTIAL = "partial"
     FAILED = "failed"
     BLOCKED = "blocked"
+    HELD = "held"  # the policy's windows held its writes: nothing was sent
     NOT_STARTED = "not_started"
 
 
@@ -259,6 +330,7 @@ class LeaderResult:
 class Result:
     leaders: list[LeaderResult]
     interrupted: bool = False
+    ignored_windows: bool = False  # apply --ignore-windows: held leaders were written anyway
 
     def exit_code(self) -> int:
         """0 all converged; 3 something was written (or is pending) but not all converged; 1 nothing written."""

@@ -38,8 +38,12 @@ def load(paths) -> Desired:
 
 def make_plan(desired: Desired, paths, leaders, session) -> tuple[Plan, dict]:
     """Read the live state of the selected leaders and plan them."""
+    from reconciler import windows
+
     chosen = select(desired, leaders)
-    return LivePlanner(session).plan(chosen, paths=[str(p) for p in paths], config_fingerprint=planfile.config_fingerprint(desired))
+    at = windows.now()  # read before any request: a bad LEADERCTL_NOW sends nothing
+    the_plan, readings = LivePlanner(session).plan(chosen, paths=[str(p) for p in paths], config_fingerprint=planfile.config_fingerprint(desired))
+    return windows.hold_plan(the_plan, desired.policy, at), readings
 
 
 def plan(paths, leaders, connect: Connect, *, desired: Desired | None = None) -> tuple[Desired, Plan]:
@@ -58,6 +62,7 @@ class ApplyRequest:
     plan_file: Path | None = None
     auto_approve: bool = False
     force: bool = False
+    ignore_windows: bool = False  # write leaders the policy's windows hold (the report says so)
     interactive: bool = False  # a terminal to ask on
     # raises when the plan made now is not the one that was reviewed (a pull request's comment)
     verify: Callable[[Plan], None] | None = field(default=None, repr=False)
@@ -79,13 +84,14 @@ def apply(req: ApplyRequest, connect: Connect, *, show: Callable[[Plan], None], 
             planfile.check_fresh(saved, desired, the_plan)
         if req.verify is not None:
             req.verify(the_plan)
-        the_plan.raise_if_unsafe(req.force)
+        the_plan.raise_if_unsafe(req.force, desired.policy)
         show(the_plan)
-        if any(lp.writes for lp in the_plan.leaders) and not req.auto_approve and not confirm():
+        writing = [lp for lp in the_plan.leaders if lp.writes and (lp.held is None or req.ignore_windows)]
+        if writing and not req.auto_approve and not confirm():
             raise UsageError("apply cancelled: nothing was written")
         from reconciler.applier import Applier
 
-        applier = Applier(session, stop=interrupts.stop)
+        applier = Applier(session, stop=interrupts.stop, ignore_windows=req.ignore_windows)
         interrupts.writing(applier.writes)
         result = applier.apply(the_plan.leaders, readings)
     return desired, result

@@ -93,6 +93,7 @@ def save(plan: Plan, path: Path) -> None:
     leaders = []
     for lp in plan.leaders:
         d = leader_dict(lp)
+        d.pop("held", None)  # windows are evaluated when the plan is applied, not when it was made
         d["problems"] = mask_tree(d["problems"])  # exchange text: no secret in any spelling
         d["live_fingerprint"] = lp.live_fingerprint
         d["account"] = lp.account
@@ -183,7 +184,7 @@ def check_fresh(saved: dict, desired: Desired, plan: Plan) -> None:
             reasons.append(f"leader {name}: the live state changed on the exchange")
             continue
         fresh = leader_dict(new)
-        differs = [k for k in fresh if old.get(k) != fresh[k]]
+        differs = [k for k in fresh if k != "held" and old.get(k) != fresh[k]]
         if differs:
             reasons.append(f"leader {name}: the plan differs in {', '.join(differs)}")
     if reasons:

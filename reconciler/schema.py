@@ -175,6 +175,65 @@ def _by_name(description: str, entry: str) -> dict:
     }
 
 
+def _limit(setting: spec.Setting) -> dict:
+    value = setting.codec.schema()
+    props = {"min": value, "max": value} if spec.bounded(setting) else {}
+    props["one_of"] = {"description": "The values allowed.", "type": "array", "minItems": 1, "items": value}
+    words = "min / max (inclusive) or one_of" if spec.bounded(setting) else "one_of"
+    return {"description": f"Bounds on {setting.path} ({words}).", "type": "object", "additionalProperties": False,
+            "minProperties": 1, "properties": props}
+
+
+def _policy() -> dict:
+    return {
+        "description": "The desk's own rules (in one file of the config set): value limits, change windows, a follower-removal budget.",
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "properties": {
+            "limits": {
+                "description": "Bounds on every leader's merged desired values, by setting path (checked offline).",
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {s.path: _limit(s) for s in spec.LIMITABLE},
+            },
+            "windows": {
+                "description": "When apply may write: a change is held while a matching deny window is active, or while allow windows match it and none is active.",
+                "type": "array",
+                "items": {"$ref": "#/$defs/window"},
+            },
+            "max_follower_removals": {
+                "description": f"Follower removals per leader per run without --force (default {spec.DEFAULT_MAX_FOLLOWER_REMOVALS}).",
+                "type": "integer",
+                "minimum": 0,
+                "maximum": spec.MAX_INT32,
+            },
+        },
+    }
+
+
+def _window() -> dict:
+    return {
+        "description": "A change window (UTC): from each time the cron schedule fires, for its duration.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["kind", "schedule", "duration"],
+        "properties": {
+            "kind": {"description": "allow: changes only while one is active; deny: no change while it is active.",
+                     "enum": [k.value for k in spec.WindowKind]},
+            "schedule": {"description": "a 5-field cron schedule in UTC (minute hour day-of-month month day-of-week), such as \"0 7 * * *\"",
+                         "type": "string", "pattern": spec.SCHEDULE_PATTERN},
+            "duration": {"description": "a duration from 1m to 7d in days, hours and minutes, such as 90m, 3h, 1h30m or 2d",
+                         "type": "string", "pattern": spec.DURATION_PATTERN},
+            "paths": {"description": "The changes it governs: setting paths (a leaf or a section), symbols, followers (default: all).",
+                      "type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": sorted(spec.WINDOW_PATHS)}},
+            "leaders": {"description": "Shell-style leader name patterns such as desk-* (default: every leader).",
+                        "type": "array", "minItems": 1, "uniqueItems": True,
+                        "items": {"type": "string", "minLength": 1, "maxLength": 200}},
+        },
+    }
+
+
 @cache
 def generate() -> dict:
     """The whole JSON Schema of a config file (2020-12).
@@ -225,6 +284,8 @@ def generate() -> dict:
         },
         "settings": _settings(partial=False),
         "partialSettings": _settings(partial=True),
+        "policy": _policy(),
+        "window": _window(),
     }
     for path, settings in _nested().items():
         if path != "settings":
@@ -238,11 +299,12 @@ def generate() -> dict:
         "type": "object",
         "additionalProperties": False,
         "required": ["version"],
-        "anyOf": [_rule("leaders_or_profiles", {"required": ["leaders"]}), {"required": ["profiles"]}],
+        "anyOf": [_rule("leaders_or_profiles", {"required": ["leaders"]}), {"required": ["profiles"]}, {"required": ["policy"]}],
         "properties": {
             "version": {"description": "Format version of this file.", "const": 1},
             "profiles": _by_name("Named partial leaders that leaders (and other profiles) extend; names unique across files.", "partialLeader"),
             "leaders": _by_name("Leader accounts by name.", "leaderEntry"),
+            "policy": {"$ref": "#/$defs/policy"},
         },
         "$defs": defs,
     }
@@ -352,6 +414,8 @@ def translate(error) -> list[Issue]:
         return [(path, rule.say(key=key), kind == "not" and error.validator_value == {})]
     if len(path) >= 2 and path[-2] == "ignore" and kind == "enum":
         return [(path, ignore_message(error.instance), False)]
+    if len(path) >= 3 and path[-2] == "paths" and path[0] == "policy" and kind == "enum":
+        return [(path, path_message(error.instance, spec.WINDOW_PATHS, "window path"), False)]
     if path and path[-1] == "code":
         # never echo the invite code, whatever went wrong with it
         return [(path, _message(error, path, sch) if kind in _SAFE_FOR_CODE else "invalid invite code", False)]
@@ -390,6 +454,12 @@ def name_message(name, path=()) -> str:
         f"invalid {what} name {short(name)}: use lowercase letters, digits, '-' and '_', "
         "starting with a letter or digit, at most 63 characters"
     )
+
+
+def path_message(value, allowed, what: str) -> str:
+    close = difflib.get_close_matches(str(value), sorted(allowed), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; use one of: {', '.join(sorted(allowed))}"
+    return f"unknown {what} {short(value)}{hint}"
 
 
 def ignore_message(value) -> str:
@@ -438,6 +508,7 @@ def _first_duplicate(items):
 
 
 LEADER = "#/$defs/leader"
+POLICY = "#/$defs/policy"
 _NAME = re.compile(spec.NAME_PATTERN)
 
 
@@ -445,9 +516,13 @@ def surely_valid_document(data) -> bool:
     """The top level of the file schema in Python, each leader by the compiled `leader`
     schema (a third of the full schema's compile time); files with profiles, `extends`
     or `ignore` are left to the full check."""
-    if not isinstance(data, dict) or set(data) - {"version", "leaders"} or data.get("version") != 1 or isinstance(data["version"], bool):
+    if not isinstance(data, dict) or set(data) - {"version", "leaders", "policy"} or data.get("version") != 1 or isinstance(data["version"], bool):
+        return False
+    if "policy" in data and not surely_valid(data["policy"], POLICY):
         return False
     leaders = data.get("leaders")
+    if leaders is None and "policy" in data:
+        return True  # a file that holds only the policy
     if not isinstance(leaders, dict) or not leaders:
         return False
     return all(

@@ -355,6 +355,9 @@ PROFIT_PERIODS = Choice({"daily": 1, "weekly": 7}, "Profit sharing period: daily
 ON_OFF = Switch()
 AMOUNT = Amount()
 RATE = Amount(maximum=1)
+# profitRate is a share of the followers' profit: the exchange's reference gives no range, but
+# a value above 1 is meaningless (the exchange answers -120072); the level caps are the policy's
+SHARE = Amount(maximum=1, description="a share from 0 to 1 (0.1 is 10%) with at most 8 decimal places, such as \"0.1\"")
 INVITE_CODE = InviteCode()
 
 SETTINGS: tuple[Setting, ...] = (
@@ -366,7 +369,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("position_type", "settings.position_type", "leadPositionType", POSITION_TYPES),
     Setting("trade_protection", "settings.trade_protection", "tradeProtect", ON_OFF, description="Trade protection switch (tradeProtect)."),
     Setting("profit_period", "settings.profit_sharing.period", "profitPeriod", PROFIT_PERIODS),
-    Setting("profit_rate", "settings.profit_sharing.rate", "profitRate", AMOUNT),
+    Setting("profit_rate", "settings.profit_sharing.rate", "profitRate", SHARE),
     Setting("follower_min_asset", "settings.follower_minimums.asset", "followAssetLowerLimit", AMOUNT),
     Setting("follower_min_fixed_amount", "settings.follower_minimums.fixed_amount", "fixedAmountFollowMin", AMOUNT),
     Setting("follower_min_fixed_rate", "settings.follower_minimums.fixed_rate", "fixedRateFollowMin", AMOUNT),
@@ -429,7 +432,7 @@ class Rule:
 
 RULES: tuple[Rule, ...] = (
     # validate, on one leader's merged config (those with `forbids` are in the JSON Schema too)
-    Rule("leaders_or_profiles", None, "missing required key 'leaders' (or 'profiles')"),
+    Rule("leaders_or_profiles", None, "missing required key 'leaders' (or 'profiles' or 'policy')"),
     Rule("cooldown_end_not_zero", -120078,
          "must not be 0 (1970-01-01T00:00:00Z) when cooldown is enabled: set the end of the cool-down window", "settings.cooldown.end",
          forbids={"const": 0}),
@@ -450,6 +453,16 @@ RULES: tuple[Rule, ...] = (
          "leader {name!r} is already defined at {first}: leader names must be unique across files"),
     Rule("profile_name_unique", None,
          "profile {name!r} is already defined at {first}: profile names must be unique across files"),
+    Rule("policy_unique", None,
+         "a policy is already defined at {first}: the config set has one policy: merge the two"),
+    # validate, on the policy itself, and on every merged leader against its limits
+    Rule("limit_min_above_max", None, "min {low} is above max {high}: swap them or fix one"),
+    Rule("window_schedule", None,
+         "{schedule!r} is not a 5-field cron schedule (minute hour day-of-month month day-of-week, in UTC): {why}"),
+    Rule("window_duration", None, "{text!r} is outside 1m..7d: write minutes, hours or days such as 90m, 3h, 1h30m, 2d"),
+    Rule("limit_max", None, "{value} is above the policy's max {bound} ({where})"),
+    Rule("limit_min", None, "{value} is below the policy's min {bound} ({where})"),
+    Rule("limit_one_of", None, "{value} is not one of the policy's one_of: {bounds} ({where})"),
     Rule("credential_env_private", None,
          "{env} is already the {role} of leader {owner!r} ({first}): each leader's API key and secret "
          "must have variables of their own, never shared or used as an invite code (code_env)"),
@@ -459,6 +472,8 @@ RULES: tuple[Rule, ...] = (
     Rule("symbol_in_use", -32090,
          "symbol {symbol} has current lead orders and cannot be disabled (the exchange would answer -32090): "
          "close them first or keep it in symbols", SYMBOLS_PATH),
+    Rule("removal_budget", None,
+         "more than {limit} followers to remove for {names}{where}: pass --force to confirm (nothing was written)"),
     Rule("position_type_held", -32093,
          "position_type cannot change to {wanted} while current lead orders hold {held} positions "
          "(the exchange would answer -32093): close them first", "settings.position_type"),
@@ -466,3 +481,43 @@ RULES: tuple[Rule, ...] = (
 
 RULE = {r.name: r for r in RULES}
 
+
+
+# --- the policy: the desk's own rules (docs/contract.md §10) ------------------------------------
+
+
+class WindowKind(StrEnum):
+    """A change window: `allow` lets changes through only while one is active, `deny` holds them."""
+
+    ALLOW = "allow"
+    DENY = "deny"
+
+
+FOLLOWERS_PATH = "followers"  # what follower removals touch, for windows' `paths`
+# Settings a limit may bound: every setting but the invite code (a policy never holds codes)
+LIMITABLE = tuple(s for s in SETTINGS if not s.sensitive)
+# Paths a window governs: what `ignore:` takes, plus the follower removals
+WINDOW_PATHS = frozenset(IGNORABLE | {FOLLOWERS_PATH})
+DURATION_PATTERN = "^([0-9]{1,5}d([0-9]{1,5}h)?([0-9]{1,5}m)?|[0-9]{1,5}h([0-9]{1,5}m)?|[0-9]{1,6}m)$"
+DURATION_MINUTES = (1, 7 * 24 * 60)  # a window lasts 1m..7d
+SCHEDULE_PATTERN = r"^\S+(\s+\S+){4}$"  # five fields (the cron library checks each)
+DEFAULT_MAX_FOLLOWER_REMOVALS = 10  # per leader per run without --force
+
+
+def bounded(setting: Setting) -> bool:
+    """Whether `min`/`max` apply to a setting (numbers); `one_of` applies to every setting."""
+    return isinstance(setting.codec, (Amount, Integer))
+
+
+def duration_minutes(text: str) -> int | None:
+    """`1h30m` -> 90; None when it is not written as days, hours and minutes."""
+    m = re.fullmatch(r"(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?", text) if isinstance(text, str) and text else None
+    if m is None:
+        return None
+    days, hours, minutes = (int(g or 0) for g in m.groups())
+    return (days * 24 + hours) * 60 + minutes
+
+
+def value_text(setting: Setting, value) -> str:
+    """A value as a policy message shows it: `0.15`, `cross`, `true`."""
+    return decimal_text(value) if isinstance(value, Decimal) else setting.codec.to_text(value)

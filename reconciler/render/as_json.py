@@ -22,7 +22,7 @@ def change_dict(c, explain: bool = False) -> dict:
 
 
 def leader_dict(lp, explain: bool = False) -> dict:
-    return {
+    out = {
         "name": lp.name,
         "status": lp.status.value,
         "changes": [change_dict(c, explain) for c in lp.changes],
@@ -30,6 +30,9 @@ def leader_dict(lp, explain: bool = False) -> dict:
         "problems": [{"code": p.code, "message": p.message} for p in lp.problems],
         "ignored": list(lp.ignored),
     }
+    if lp.held is not None:  # only when the policy's windows hold it (docs/contract.md §10)
+        out["held"] = {"until": lp.held.until.strftime("%Y-%m-%dT%H:%M:%SZ") if lp.held.until else None, "window": lp.held.window}
+    return out
 
 
 def plan_dict(plan, explain: bool = False) -> dict:
@@ -67,4 +70,6 @@ def result(result, color: bool = False) -> str:
     doc = {"format_version": FORMAT_VERSION, "leaders": leaders, "summary": counts}
     if result.interrupted:
         doc["interrupted"] = True
+    if result.ignored_windows:
+        doc["ignored_windows"] = True
     return json.dumps(mask_tree(doc), indent=2) + "\n"

@@ -41,6 +41,7 @@ RESULT_ICONS = {
     LeaderOutcome.PARTIAL: "⚠️ partial",
     LeaderOutcome.FAILED: "❌ failed",
     LeaderOutcome.BLOCKED: "⛔ blocked",
+    LeaderOutcome.HELD: "⏸️ held",
     LeaderOutcome.NOT_STARTED: "⏸️ not started",
 }
 
@@ -92,6 +93,8 @@ def details(lp, explain: bool = False, *, drift: bool = False) -> list[str]:
     for p in lp.problems:
         code = f" `{p.code}`" if p.code is not None else ""
         lines.append(f"- ⛔{code} {text(p.message)}")
+    if lp.held is not None:
+        lines.append(f"- ⏸️ {text(lp.held.line())}: apply writes nothing for this leader before then")
     if lp.ignored:
         lines.append(f"- {plural(len(lp.ignored), 'path')} ignored (left as on the exchange): {', '.join(f'`{p}`' for p in lp.ignored)}")
     return lines
@@ -278,7 +281,9 @@ def drift(plan, color: bool = False, explain: bool = False) -> str:
 
 def result(result, color: bool = False) -> str:
     s = result_summary(result)
-    counts = " · ".join(f"**{s[o.value]}** {o.value.replace('_', ' ')}" for o in LeaderOutcome if o is not LeaderOutcome.NOT_STARTED or s[o.value])
+    counts = " · ".join(f"**{s[o.value]}** {o.value.replace('_', ' ')}" for o in LeaderOutcome if o not in (LeaderOutcome.NOT_STARTED, LeaderOutcome.HELD) or s[o.value])
+    if result.ignored_windows:
+        counts += " · windows ignored (`--ignore-windows`)"
     lines = [
         "## leaderctl apply",
         "",

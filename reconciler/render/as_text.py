@@ -42,6 +42,8 @@ def leader_lines(lp, color: bool, explain: bool = False) -> list[str]:
     for p in lp.problems:
         code = f" [{p.code}]" if p.code is not None else ""
         lines.append(_c("  !", "!", color) + f"{code} {printable(p.message)}")
+    if lp.held is not None:
+        lines.append(_c("  !", "warn", color) + f" {lp.held.line()}: apply writes nothing for this leader before then")
     if explain and lp.ignored:
         lines.append(f"  ignored (left as on the exchange): {', '.join(lp.ignored)}")
     return lines
@@ -99,6 +101,7 @@ def result(result, color: bool = False) -> str:
         lines += [f"  {printable(m)}" for m in r.messages]
     s = result_summary(result)
     lines.append("")
-    counts = ", ".join(f"{s[o.value]} {o.value.replace('_', ' ')}" for o in LeaderOutcome if o is not LeaderOutcome.NOT_STARTED or s[o.value])
-    lines.append(f"Apply: {counts}." + (" Interrupted: no new write was started after the signal." if result.interrupted else ""))
+    counts = ", ".join(f"{s[o.value]} {o.value.replace('_', ' ')}" for o in LeaderOutcome if o not in (LeaderOutcome.NOT_STARTED, LeaderOutcome.HELD) or s[o.value])
+    lines.append(f"Apply: {counts}." + (" Interrupted: no new write was started after the signal." if result.interrupted else "")
+                 + (" Windows ignored (--ignore-windows)." if result.ignored_windows else ""))
     return "\n".join(lines) + "\n"

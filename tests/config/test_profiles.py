@@ -132,7 +132,7 @@ def test_an_invalid_value_in_a_profile_is_reported_once_where_it_was_written(tmp
     write(tmp_path, "desks.yaml", leaders("a: {extends: standard}\nb: {extends: standard}\n"))
     (error,) = errors(tmp_path)
     assert error.startswith(f"{profiles}:{line_of(profiles, 'rate')}:")
-    assert "profiles.standard.settings.profit_sharing.rate: must be a non-negative decimal" in error
+    assert "profiles.standard.settings.profit_sharing.rate: must be a share from 0 to 1" in error
 
 
 def test_a_rule_broken_by_the_merge_points_at_the_values(tmp_path):

@@ -208,7 +208,7 @@ def test_unknown_key_with_did_you_mean(tmp_path, path, suggestion):
 
 UNKNOWN_ELSEWHERE = [
     # a key nothing resembles, at every level: the message lists the allowed keys
-    ("zzz", "allowed keys: leaders, profiles, version"),
+    ("zzz", "allowed keys: leaders, policy, profiles, version"),
     (D + "zzz", "allowed keys: credentials, extends, followers, ignore, settings, symbols"),
     (D + "settings.zzz", "allowed keys: cooldown, follower_minimums, invite, position_type"),
     (D + "settings.cooldown.zzz", "allowed keys: enabled, end, start"),
@@ -244,7 +244,7 @@ def test_every_unknown_key_is_reported(tmp_path):
     assert result.errors == [
         cfg.at(D + "settings.cooldown.ends", key=True) + "unknown key 'ends'; did you mean 'end'?",
         cfg.at(D + "settings.invite.zzz", key=True) + "unknown key 'zzz'; allowed keys: code, code_env, required, scope",
-        cfg.at("zzz", key=True) + "unknown key 'zzz'; allowed keys: leaders, profiles, version",
+        cfg.at("zzz", key=True) + "unknown key 'zzz'; allowed keys: leaders, policy, profiles, version",
     ]
 
 
@@ -329,7 +329,6 @@ def test_switches_must_be_booleans(tmp_path, field):
 # --- decimals ---------------------------------------------------------------------------
 
 DECIMAL_FIELDS = [
-    "settings.profit_sharing.rate",
     "settings.follower_minimums.asset",
     "settings.follower_minimums.fixed_amount",
     "settings.follower_minimums.fixed_rate",
@@ -346,6 +345,17 @@ def test_decimal_valid(tmp_path, field, value):
 @pytest.mark.parametrize("value", ['"-1"', "-1", "-0.5", '"abc"', '"1e5"', "1e999999", '""', "true", "[1]"])
 def test_decimal_invalid(tmp_path, field, value):
     assert_error(Config({D + field: value}), tmp_path, D + field, "must be a non-negative decimal such as")
+
+
+@pytest.mark.parametrize("value", ['"0"', "0", '"0.12345678"', '"1"', "1.0", '"0.10"'])
+def test_profit_rate_is_a_share(tmp_path, value):
+    assert_valid(Config({D + "settings.profit_sharing.rate": value}), tmp_path)
+
+
+@pytest.mark.parametrize("value", ['"1.5"', "1.5", '"1.00000001"', '"12.50"', "1_000.5", '"-1"', "-0.5", '"abc"', "true"])
+def test_profit_rate_above_1_or_not_a_share_is_an_error(tmp_path, value):
+    assert_error(Config({D + "settings.profit_sharing.rate": value}), tmp_path, D + "settings.profit_sharing.rate",
+                 "must be a share from 0 to 1 (0.1 is 10%)")
 
 
 def test_decimals_are_exact_and_compared_by_value(tmp_path):

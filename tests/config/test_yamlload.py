@@ -167,7 +167,7 @@ def test_1e999999_is_text_in_yaml_1_1_and_the_schema_rejects_it(tmp_path):
     text = (EXAMPLES / "desk-btc.yaml").read_text().replace('rate: "0.1"', "rate: 1e999999")
     (tmp_path / "c.yaml").write_text(text)
     [error] = config_errors(tmp_path / "c.yaml")
-    assert "leaders.desk-btc.settings.profit_sharing.rate: must be a non-negative decimal" in error
+    assert "leaders.desk-btc.settings.profit_sharing.rate: must be a share from 0 to 1" in error
 
 
 def test_sexagesimal_float_is_rejected_without_echoing_it(tmp_path):
@@ -384,8 +384,9 @@ def test_examples_load_to_the_model():
     desired = load_desired([EXAMPLES])
     assert sorted(desired.leaders) == ["alt-private", "alt-public", "desk-btc", "eth-desk", "fleet-a", "fleet-b", "fleet-c"]
     assert [f.relative_to(EXAMPLES).as_posix() for f in desired.files] == [
-        "desk-btc.yaml", "desks/alt-desks.yaml", "desks/eth-desk.yaml", "fleet/desks.yaml", "fleet/profiles.yaml",
+        "desk-btc.yaml", "desks/alt-desks.yaml", "desks/eth-desk.yaml", "fleet/desks.yaml", "fleet/profiles.yaml", "policy.yaml",
     ]  # fmt: skip
+    assert [w.schedule for w in desired.policy.windows] == ["0 7 * * *", "0 7 * * 1"]
     eth = desired.leaders["eth-desk"].settings
     assert eth.profit_rate == Decimal("0.08") and type(eth.profit_rate) is Decimal
     assert eth.follower_min_asset == Decimal(50) and eth.follower_min_fixed_rate == Decimal("5.5")

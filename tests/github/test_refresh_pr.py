@@ -56,13 +56,13 @@ def test_opened_then_updated_on_the_next_drift_then_closed_in_sync(kit):
     assert kit.gh.branches[BRANCH] == head
 
     # the next drift: the same pull request gets a new commit and body
-    kit.edit_live("eth-desk", profitRate="0.2")
+    kit.edit_live("eth-desk", profitRate="0.12")
     assert _drift(kit).code == 2
     (again,) = kit.gh.open_pulls()
     assert again["number"] == pr["number"] and "eth-desk" in again["body"]
     assert kit.gh.branches[BRANCH] != head and kit.gh.commits[kit.gh.branches[BRANCH]]["parents"] == [BASE]
     eth = (kit.root / "examples/desks/eth-desk.yaml").read_text()
-    assert kit.gh.files_at(BRANCH)["examples/desks/eth-desk.yaml"] == eth.replace("rate: 0.08", "rate: 0.2", 1)  # plain stays plain
+    assert kit.gh.files_at(BRANCH)["examples/desks/eth-desk.yaml"] == eth.replace("rate: 0.08", "rate: 0.12", 1)  # plain stays plain
 
     # back in sync: the pull request is closed, with a comment
     _in_sync(kit)

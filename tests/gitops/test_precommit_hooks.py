@@ -56,7 +56,7 @@ def test_entry_validates_the_filenames_pre_commit_passes(tmp_path):
     files = sorted(str(p.relative_to(REPO)) for p in EXAMPLES.rglob("*.yaml"))
     p = subprocess.run([*cmd, *files], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
-    assert p.stdout.startswith("valid: 7 leaders in 5 files")
+    assert p.stdout.startswith("valid: 7 leaders in 6 files")
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("version: 1\nleaders:\n  x:\n    symbols: 5\n")

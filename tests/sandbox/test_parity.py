@@ -63,6 +63,9 @@ CASES = {
     "rate 0": Case("rate", q("0"), "0", True),
     "rate negative": Case("rate", q("-0.1"), "-0.1", False),
     "rate exponent": Case("rate", q("1e-1"), "1e-1", False),
+    # a share: 0 <= rate <= 1 (validate's sanity bound; the sandbox refuses it by the level cap, -120072)
+    "rate above 1": Case("rate", q("1.00000001"), "1.00000001", False),
+    "rate 1.5 as a number": Case("rate", "1.5", "1.5", False),
     # amounts: below 10^18
     "amount 10^18 - 1": Case("fixed_amount", q("999999999999999999"), "999999999999999999", True),
     "amount 10^18": Case("fixed_amount", q("1000000000000000000"), "1000000000000000000", False),
