@@ -31,9 +31,6 @@ from reconciler.spec import SETTINGS, SYMBOLS_PATH
 FRESH_FOR_SECONDS = 2.0
 MAX_FRESH_READS = 3
 
-FOLLOWER_NOT_FOUND = -32045
-FOLLOWER_HAS_POSITION = -120055
-
 
 class PutOutcome(StrEnum):
     NONE = "none"  # no config changes: nothing to send
@@ -240,12 +237,12 @@ class Applier:
                 if attempt == 2 or self.stop.is_set():
                     res.messages.append(f"follower {user_id}: outcome unknown (the exchange answered 5XX or timed out)")
                     return Removal.UNKNOWN
-                continue  # DELETE is idempotent: a second try settles it (-32045 = already gone)
+                continue  # DELETE is idempotent: a second try settles it ("no such follower" = already gone)
             except ExchangeError as e:
-                if e.code == FOLLOWER_NOT_FOUND:
+                if e.already_done:  # no such follower (any more)
                     return Removal.NOT_FOUND if attempt == 1 else Removal.REMOVED
-                if e.code == FOLLOWER_HAS_POSITION:
-                    res.messages.append(f"follower {user_id}: pending: has a copy position and cannot be removed yet (-120055); apply again once it is closed")
+                if e.pending:  # refused while the follower's copy positions are open
+                    res.messages.append(f"follower {user_id}: pending: has a copy position and cannot be removed yet ({e.label}); apply again once it is closed")
                     return Removal.PENDING
                 res.messages.append(f"follower {user_id}: {e}")
                 return Removal.FAILED

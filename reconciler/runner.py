@@ -104,8 +104,11 @@ def sealed(plan: LeaderPlan, client) -> LeaderPlan:
 
 def _problem_text(error: LeaderctlError) -> tuple[str, int | None]:
     """The message and code of a per-leader error, the code shown once."""
-    code = getattr(error, "code", None)
-    return getattr(error, "detail", None) or str(error), code
+    from reconciler.exchange import ExchangeError
+
+    if isinstance(error, ExchangeError):
+        return error.detail, error.code
+    return str(error), None
 
 
 class LivePlanner:
@@ -140,16 +143,12 @@ class LivePlanner:
         return Plan(leaders=plans, config_fingerprint=config_fingerprint, paths=tuple(paths), endpoint=where), readings
 
     def _one(self, leader: LeaderSpec, pool) -> tuple[LeaderPlan, Reading]:
-        from reconciler.exchange import BannedError
-
         try:
             leader = with_invite_code(leader, self.warn)
             client = self.session.client(leader)
             live = read_live(client, leader, pool)
-        except BannedError:
-            raise  # the exchange banned this IP: stop everything
         except LeaderctlError as e:  # this leader's credentials, answers or errors: this leader only
-            if getattr(e, "stops_run", False):
+            if e.stops_run:  # a ban or an interrupt: stop everything
                 raise
             return error_plan(leader, *_problem_text(e)), Reading(leader)
         return sealed(plan_leader(leader, live), client), Reading(leader, client, live)

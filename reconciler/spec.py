@@ -466,3 +466,7 @@ RULES: tuple[Rule, ...] = (
 
 RULE = {r.name: r for r in RULES}
 
+# What to do about an exchange code whose rule this spec defines: handed to the
+# exchange client (ConnectionSettings.advice), which imports nothing of the app.
+EXCHANGE_ADVICE: dict[int, str] = {RULE["invite_code_chinese"].code: f"use {INVITE_CODE.rule_text()}"}
+
