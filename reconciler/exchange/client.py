@@ -417,8 +417,7 @@ class Connection:
         call back longer than this many seconds (the budget, or a 429, which the exchange
         did not process), it is not sent: WaitedBeforeSending, for the caller to read again.
         """
-        call = Call(method, path, signed=signed is not None, secrets=self._secrets(signed, body), settle=settle,
-                    advice=self.settings.advice)
+        call = Call(method, path, signed=signed is not None, secrets=self._secrets(signed, body), settle=settle, advice=self.settings.advice)
         content = encode_body(body) if body is not None else None
         headers = {"Accept-Encoding": ACCEPT_ENCODING}
         if signed:
