@@ -20,9 +20,9 @@ from enum import StrEnum
 
 from reconciler.errors import LeaderctlError
 from reconciler.live import refresh_config
-from reconciler.model import LeaderOutcome, LeaderPlan, LeaderResult, LeaderStatus, Removal, Result
+from reconciler.model import LeaderOutcome, LeaderPlan, LeaderResult, LeaderStatus, Reading, Removal, Result
 from reconciler.planner import fingerprint, plan_leader, remaining
-from reconciler.runner import Reading, read_live, sealed
+from reconciler.runner import read_live, sealed
 from reconciler.spec import SETTINGS, SYMBOLS_PATH
 
 # A PUT is built from a read at most this old when it leaves: held back longer by the rate

@@ -2,8 +2,13 @@
 
 Values are typed here (Decimal for decimals, int epoch millis for timestamps, bool
 for switches, user words for enums), so comparing two models is comparing values,
-never their JSON or YAML spelling. Presentation (quotes, "(sensitive)", ISO times)
-belongs to the renderers, which format each value with its setting's codec.
+never their JSON or YAML spelling. Presentation (quotes, ISO times) belongs to the
+renderers, which format each value with its setting's codec.
+
+A `Plan` is also an artifact: `Plan.to_dict()` is the plan JSON (docs/contract.md,
+"Plan JSON"), with `saved=True` the plan file's body too, and `Plan.from_dict()` reads
+either back after checking its `format_version`. The JSON renderer, the plan file and
+the digest all read and write through these, so the shape is written once.
 """
 from __future__ import annotations
 
@@ -14,7 +19,10 @@ from pathlib import Path
 from typing import Callable
 
 from reconciler import spec
-from reconciler.errors import UnsafePlan
+from reconciler.errors import PlanFileError, UnsafePlan
+
+FORMAT_VERSION = "1"  # of the plan JSON and the plan file
+_SETTING_AT = {s.path: s for s in spec.SETTINGS}
 
 
 @dataclass(frozen=True)
@@ -147,12 +155,54 @@ class Change:
     def sensitive(self) -> bool:
         return self.setting is not None and self.setting.sensitive
 
+    def json_value(self, value):
+        """One value of this change in the plan JSON: its codec's spelling, "(sensitive)" for a secret."""
+        if value is None:
+            return None
+        if self.sensitive:
+            return spec.SENSITIVE_TEXT
+        return value if self.setting is None else self.setting.codec.to_json(value)
+
+    def to_dict(self, explain: bool = False) -> dict:
+        out = {"path": self.path, "field": self.field, "action": self.action.value}
+        if self.action is not Action.ADD:
+            out["before"] = self.json_value(self.before)
+        if self.action is not Action.REMOVE:
+            out["after"] = self.json_value(self.after)
+        if explain and self.source is not None:
+            s = self.source
+            out["source"] = {"file": s.file, "line": s.line, "col": s.col, "from": s.origin}
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Change:
+        """The change `to_dict` wrote; values typed again by their setting's codec (a secret
+        stays "(sensitive)": it was never written)."""
+        setting = _SETTING_AT.get(d["path"])
+
+        def typed(value):
+            if value is None or setting is None or setting.sensitive:
+                return value
+            try:
+                return setting.codec.from_yaml(value)
+            except (ArithmeticError, ValueError, TypeError) as e:
+                raise PlanFileError(f"{d['path']}: {value!r} is not a value of this setting") from e
+
+        return cls(d["path"], d["field"], Action(d["action"]), typed(d.get("before")), typed(d.get("after")), setting=setting)
+
 
 @dataclass(frozen=True)
 class Problem:
     message: str
     code: int | None = None
     path: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Problem:
+        return cls(d["message"], d.get("code"))
 
 
 @dataclass
@@ -180,6 +230,43 @@ class LeaderPlan:
         return (self.status is LeaderStatus.CHANGES and bool(self.changes)) or (
             self.status in (LeaderStatus.CHANGES, LeaderStatus.IN_SYNC) and bool(self.follower_removals)
         )
+
+    def to_dict(self, explain: bool = False, saved: bool = False) -> dict:
+        """The leader in the plan JSON; `saved`: also what binds it (fingerprint, account, sealed)."""
+        out = {
+            "name": self.name,
+            "status": self.status.value,
+            "changes": [c.to_dict(explain) for c in self.changes],
+            "follower_removals": list(self.follower_removals),
+            "problems": [p.to_dict() for p in self.problems],
+            "ignored": list(self.ignored),
+        }
+        if saved:
+            out.update(live_fingerprint=self.live_fingerprint, account=self.account, sealed=self.sealed)
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict) -> LeaderPlan:
+        return cls(
+            name=d["name"],
+            status=LeaderStatus(d["status"]),
+            changes=[Change.from_dict(c) for c in d["changes"]],
+            follower_removals=tuple(d["follower_removals"]),
+            problems=[Problem.from_dict(p) for p in d["problems"]],
+            ignored=tuple(d.get("ignored", ())),
+            live_fingerprint=d.get("live_fingerprint"),
+            sealed=d.get("sealed"),
+            account=d.get("account"),
+        )
+
+
+@dataclass
+class Reading:
+    """The planner-to-applier hand-off for one leader: who, through which client, from what."""
+
+    leader: LeaderSpec
+    client: object | None = None  # exchange.LeaderClient; None when the leader could not be read
+    live: Live | None = None
 
 
 MAX_REMOVALS_WITHOUT_FORCE = 10
@@ -211,6 +298,42 @@ class Plan:
                 f"more than {MAX_REMOVALS_WITHOUT_FORCE} followers to remove for {', '.join(many)}: "
                 "pass --force to confirm (nothing was written)"
             )
+
+    def summary(self) -> dict:
+        """The counts in the plan JSON's order: leaders, changes, in_sync, blocked, error."""
+        order = (LeaderStatus.CHANGES, LeaderStatus.IN_SYNC, LeaderStatus.BLOCKED, LeaderStatus.ERROR)
+        return {"leaders": len(self.leaders), **{status.value: self.count(status) for status in order}}
+
+    def to_dict(self, explain: bool = False, saved: bool = False) -> dict:
+        """The plan JSON; `saved`: the plan file's body instead (where and from what it was made,
+        each leader's bindings; no summary)."""
+        leaders = [lp.to_dict(explain, saved) for lp in self.leaders]
+        if not saved:
+            return {"format_version": FORMAT_VERSION, "leaders": leaders, "summary": self.summary()}
+        return {"format_version": FORMAT_VERSION, "paths": list(self.paths), "config_fingerprint": self.config_fingerprint,
+                "endpoint": self.endpoint or "", "leaders": leaders}
+
+    @classmethod
+    def from_dict(cls, doc: dict) -> Plan:
+        """The plan `to_dict` wrote (either shape). PlanFileError for another format version;
+        the shape itself is the caller's to check (the plan file checks its schema first)."""
+        problem = version_problem(doc)
+        if problem:
+            raise PlanFileError(problem)
+        return cls(
+            leaders=[LeaderPlan.from_dict(lp) for lp in doc["leaders"]],
+            config_fingerprint=doc.get("config_fingerprint"),
+            paths=tuple(doc.get("paths", ())),
+            endpoint=doc.get("endpoint") or None,
+        )
+
+
+def version_problem(doc) -> str | None:
+    """Why `doc` is not a plan of the format this leaderctl reads; None when it is."""
+    version = doc.get("format_version") if isinstance(doc, dict) else None
+    if version == FORMAT_VERSION:
+        return None
+    return f"plan file format {str(version)[:20]!r} is not supported by this leaderctl (expects {FORMAT_VERSION})"
 
 
 class LeaderOutcome(StrEnum):

@@ -13,13 +13,13 @@ from __future__ import annotations
 import os
 import sys
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Callable
 
 from reconciler import spec
 from reconciler.errors import InviteCodeError, LeaderctlError, UsageError
 from reconciler.live import config_symbols, live_from_api, settings_from_config, with_reads
-from reconciler.model import Desired, LeaderPlan, LeaderSpec, Live, Plan
+from reconciler.model import Desired, LeaderPlan, LeaderSpec, Live, Plan, Reading
 from reconciler.planner import error_plan, needs, plan_leader
 
 Warn = Callable[[str], None]
@@ -81,15 +81,6 @@ def read_live(client, leader: LeaderSpec, pool: Executor | None = None) -> Live:
     else:
         answers = {name: call() for name, call in calls}
     return with_reads(first, False, answers.get("symbols"), answers.get("orders"))
-
-
-@dataclass
-class Reading:
-    """The planner-to-applier hand-off for one leader: who, through which client, from what."""
-
-    leader: LeaderSpec
-    client: object | None = None  # exchange.LeaderClient; None when the leader could not be read
-    live: Live | None = None
 
 
 def sealed(plan: LeaderPlan, client) -> LeaderPlan:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from reconciler import redact
-from reconciler.model import Change, LeaderOutcome, LeaderStatus
+from reconciler.model import Change, LeaderOutcome
 from reconciler.render.escape import for_terminal
 from reconciler.spec import SENSITIVE_TEXT
 
@@ -49,19 +49,9 @@ def shown(change: Change, value) -> str:
     return printable(change.setting.codec.to_text(value))
 
 
-def as_json_value(change: Change, value):
-    """One value of a change in the plan JSON (CONTRACT §4)."""
-    if value is None:
-        return None
-    if change.sensitive:
-        return SENSITIVE_TEXT
-    return value if change.setting is None else change.setting.codec.to_json(value)
-
-
 def summary(plan) -> dict:
-    """CONTRACT §4's order: leaders, changes, in_sync, blocked, error."""
-    order = (LeaderStatus.CHANGES, LeaderStatus.IN_SYNC, LeaderStatus.BLOCKED, LeaderStatus.ERROR)
-    return {"leaders": len(plan.leaders), **{status.value: plan.count(status) for status in order}}
+    """The plan's counts (`Plan.summary`): leaders, changes, in_sync, blocked, error."""
+    return plan.summary()
 
 
 def result_summary(result) -> dict:
