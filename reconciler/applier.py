@@ -20,9 +20,9 @@ from enum import StrEnum
 
 from reconciler.errors import LeaderctlError
 from reconciler.live import refresh_config
-from reconciler.model import LeaderOutcome, LeaderPlan, LeaderResult, LeaderStatus, Removal, Result
+from reconciler.model import LeaderOutcome, LeaderPlan, LeaderResult, LeaderStatus, Reading, Removal, Result
 from reconciler.planner import fingerprint, plan_leader, remaining
-from reconciler.runner import Reading, read_live, sealed
+from reconciler.runner import read_live, sealed
 from reconciler.spec import SETTINGS, SYMBOLS_PATH
 
 # A PUT is built from a read at most this old when it leaves: held back longer by the rate
@@ -30,9 +30,6 @@ from reconciler.spec import SETTINGS, SYMBOLS_PATH
 # again from a new read, at most MAX_FRESH_READS times.
 FRESH_FOR_SECONDS = 2.0
 MAX_FRESH_READS = 3
-
-FOLLOWER_NOT_FOUND = -32045
-FOLLOWER_HAS_POSITION = -120055
 
 
 class PutOutcome(StrEnum):
@@ -245,12 +242,12 @@ class Applier:
                 if attempt == 2 or self.stop.is_set():
                     res.messages.append(f"follower {user_id}: outcome unknown (the exchange answered 5XX or timed out)")
                     return Removal.UNKNOWN
-                continue  # DELETE is idempotent: a second try settles it (-32045 = already gone)
+                continue  # DELETE is idempotent: a second try settles it ("no such follower" = already gone)
             except ExchangeError as e:
-                if e.code == FOLLOWER_NOT_FOUND:
+                if e.already_done:  # no such follower (any more)
                     return Removal.NOT_FOUND if attempt == 1 else Removal.REMOVED
-                if e.code == FOLLOWER_HAS_POSITION:
-                    res.messages.append(f"follower {user_id}: pending: has a copy position and cannot be removed yet (-120055); apply again once it is closed")
+                if e.pending:  # refused while the follower's copy positions are open
+                    res.messages.append(f"follower {user_id}: pending: has a copy position and cannot be removed yet ({e.label}); apply again once it is closed")
                     return Removal.PENDING
                 res.messages.append(f"follower {user_id}: {e}")
                 return Removal.FAILED

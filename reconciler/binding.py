@@ -14,21 +14,12 @@ enter as HMAC-SHA256 values keyed with the leader's **API secret**:
   changed" / "stale plan"), which is the safe direction.
 
 Each value is domain-separated by its purpose, so one can never stand for another.
+The hash itself is `exchange.signing.keyed`: the secret never leaves the exchange
+client (`LeaderClient.keyed_hash`); this module says what is bound.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 from reconciler.spec import SETTINGS
-
-_DOMAIN = "leaderctl-binding-v1"
-
-
-def keyed(key: str, purpose: str, value: str) -> str:
-    """Lowercase hex HMAC-SHA256 of `value` for `purpose`, keyed with `key` (the API secret)."""
-    message = f"{_DOMAIN}\0{purpose}\0{value}".encode()
-    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
 
 
 def sensitive_values(body: dict | None) -> str | None:

@@ -2,20 +2,28 @@
 
 Values are typed here (Decimal for decimals, int epoch millis for timestamps, bool
 for switches, user words for enums), so comparing two models is comparing values,
-never their JSON or YAML spelling. Presentation (quotes, "(sensitive)", ISO times)
-belongs to the renderers, which format each value with its setting's codec.
+never their JSON or YAML spelling. Presentation (quotes, ISO times) belongs to the
+renderers, which format each value with its setting's codec.
+
+A `Plan` is also an artifact: `Plan.to_dict()` is the plan JSON (docs/contract.md,
+"Plan JSON"), with `saved=True` the plan file's body too, and `Plan.from_dict()` reads
+either back after checking its `format_version`. The JSON renderer, the plan file and
+the digest all read and write through these, so the shape is written once.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Callable
 
 from reconciler import spec
-from reconciler.errors import UnsafePlan
+from reconciler.errors import PlanFileError, UnsafePlan
+
+FORMAT_VERSION = "1"  # of the plan JSON and the plan file
+_SETTING_AT = {s.path: s for s in spec.SETTINGS}
 
 
 @dataclass(frozen=True)
@@ -145,6 +153,12 @@ class Hold:
     window: int  # the index of the window that holds it now
     reason: str = ""  # that window, in words: `deny "0 7 * * *" for 1h`
 
+    @classmethod
+    def from_dict(cls, d: dict) -> Hold:
+        """Plan JSON's `held` (its `until` in UTC, or null), read back."""
+        until = datetime.strptime(d["until"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc) if d["until"] else None
+        return cls(until=until, window=int(d["window"]))
+
     def until_text(self) -> str:
         return self.until.strftime("%Y-%m-%dT%H:%M:%SZ") if self.until else "further than leaderctl looks ahead (a year)"
 
@@ -210,12 +224,54 @@ class Change:
     def sensitive(self) -> bool:
         return self.setting is not None and self.setting.sensitive
 
+    def json_value(self, value):
+        """One value of this change in the plan JSON: its codec's spelling, "(sensitive)" for a secret."""
+        if value is None:
+            return None
+        if self.sensitive:
+            return spec.SENSITIVE_TEXT
+        return value if self.setting is None else self.setting.codec.to_json(value)
+
+    def to_dict(self, explain: bool = False) -> dict:
+        out = {"path": self.path, "field": self.field, "action": self.action.value}
+        if self.action is not Action.ADD:
+            out["before"] = self.json_value(self.before)
+        if self.action is not Action.REMOVE:
+            out["after"] = self.json_value(self.after)
+        if explain and self.source is not None:
+            s = self.source
+            out["source"] = {"file": s.file, "line": s.line, "col": s.col, "from": s.origin}
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Change:
+        """The change `to_dict` wrote; values typed again by their setting's codec (a secret
+        stays "(sensitive)": it was never written)."""
+        setting = _SETTING_AT.get(d["path"])
+
+        def typed(value):
+            if value is None or setting is None or setting.sensitive:
+                return value
+            try:
+                return setting.codec.from_yaml(value)
+            except (ArithmeticError, ValueError, TypeError) as e:
+                raise PlanFileError(f"{d['path']}: {value!r} is not a value of this setting") from e
+
+        return cls(d["path"], d["field"], Action(d["action"]), typed(d.get("before")), typed(d.get("after")), setting=setting)
+
 
 @dataclass(frozen=True)
 class Problem:
     message: str
     code: int | None = None
     path: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Problem:
+        return cls(d["message"], d.get("code"))
 
 
 @dataclass
@@ -251,6 +307,47 @@ class LeaderPlan:
             self.status in (LeaderStatus.CHANGES, LeaderStatus.IN_SYNC) and bool(self.follower_removals)
         )
 
+    def to_dict(self, explain: bool = False, saved: bool = False) -> dict:
+        """The leader in the plan JSON; `saved`: also what binds it (fingerprint, account, sealed)."""
+        out = {
+            "name": self.name,
+            "status": self.status.value,
+            "changes": [c.to_dict(explain) for c in self.changes],
+            "follower_removals": list(self.follower_removals),
+            "problems": [p.to_dict() for p in self.problems],
+            "ignored": list(self.ignored),
+        }
+        if saved:  # windows are evaluated when the plan is applied, not when it was made
+            out.update(live_fingerprint=self.live_fingerprint, account=self.account, sealed=self.sealed)
+        elif self.held is not None:  # only when the policy's windows hold it (docs/contract.md §10)
+            out["held"] = {"until": self.held.until.strftime("%Y-%m-%dT%H:%M:%SZ") if self.held.until else None,
+                           "window": self.held.window}
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict) -> LeaderPlan:
+        return cls(
+            name=d["name"],
+            status=LeaderStatus(d["status"]),
+            changes=[Change.from_dict(c) for c in d["changes"]],
+            follower_removals=tuple(d["follower_removals"]),
+            problems=[Problem.from_dict(p) for p in d["problems"]],
+            ignored=tuple(d.get("ignored", ())),
+            live_fingerprint=d.get("live_fingerprint"),
+            sealed=d.get("sealed"),
+            account=d.get("account"),
+            held=Hold.from_dict(d["held"]) if d.get("held") else None,
+        )
+
+
+@dataclass
+class Reading:
+    """The planner-to-applier hand-off for one leader: who, through which client, from what."""
+
+    leader: LeaderSpec
+    client: object | None = None  # exchange.LeaderClient; None when the leader could not be read
+    live: Live | None = None
+
 
 MAX_REMOVALS_WITHOUT_FORCE = spec.DEFAULT_MAX_FOLLOWER_REMOVALS
 
@@ -281,6 +378,42 @@ class Plan:
         many = [lp.name for lp in self.leaders if lp.writes and len(lp.follower_removals) > limit]
         if many and not force:
             raise UnsafePlan(spec.RULE["removal_budget"].say(limit=limit, names=", ".join(many), where=policy.removals_source()))
+
+    def summary(self) -> dict:
+        """The counts in the plan JSON's order: leaders, changes, in_sync, blocked, error."""
+        order = (LeaderStatus.CHANGES, LeaderStatus.IN_SYNC, LeaderStatus.BLOCKED, LeaderStatus.ERROR)
+        return {"leaders": len(self.leaders), **{status.value: self.count(status) for status in order}}
+
+    def to_dict(self, explain: bool = False, saved: bool = False) -> dict:
+        """The plan JSON; `saved`: the plan file's body instead (where and from what it was made,
+        each leader's bindings; no summary)."""
+        leaders = [lp.to_dict(explain, saved) for lp in self.leaders]
+        if not saved:
+            return {"format_version": FORMAT_VERSION, "leaders": leaders, "summary": self.summary()}
+        return {"format_version": FORMAT_VERSION, "paths": list(self.paths), "config_fingerprint": self.config_fingerprint,
+                "endpoint": self.endpoint or "", "leaders": leaders}
+
+    @classmethod
+    def from_dict(cls, doc: dict) -> Plan:
+        """The plan `to_dict` wrote (either shape). PlanFileError for another format version;
+        the shape itself is the caller's to check (the plan file checks its schema first)."""
+        problem = version_problem(doc)
+        if problem:
+            raise PlanFileError(problem)
+        return cls(
+            leaders=[LeaderPlan.from_dict(lp) for lp in doc["leaders"]],
+            config_fingerprint=doc.get("config_fingerprint"),
+            paths=tuple(doc.get("paths", ())),
+            endpoint=doc.get("endpoint") or None,
+        )
+
+
+def version_problem(doc) -> str | None:
+    """Why `doc` is not a plan of the format this leaderctl reads; None when it is."""
+    version = doc.get("format_version") if isinstance(doc, dict) else None
+    if version == FORMAT_VERSION:
+        return None
+    return f"plan file format {str(version)[:20]!r} is not supported by this leaderctl (expects {FORMAT_VERSION})"
 
 
 class LeaderOutcome(StrEnum):

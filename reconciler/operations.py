@@ -107,4 +107,4 @@ def _what_to_apply(req: ApplyRequest):
     if req.leaders:
         raise UsageError("--leader cannot narrow a saved plan: it applies exactly the leaders it names")
     saved = planfile.load(req.plan_file)
-    return tuple(saved["paths"]), tuple(lp["name"] for lp in saved["leaders"]), saved
+    return saved.paths, tuple(lp.name for lp in saved.leaders), saved

@@ -18,69 +18,51 @@ from pathlib import Path
 
 from reconciler.atomic import atomic_write
 from reconciler.errors import PlanFileError, StalePlanError
-from reconciler.model import Desired, Plan
+from reconciler.model import FORMAT_VERSION, Action, Desired, LeaderPlan, LeaderStatus, Plan, version_problem
 from reconciler.redact import mask_tree
-from reconciler.render.as_json import FORMAT_VERSION, leader_dict
+from reconciler.spec import NAME_PATTERN
 
 KIND = "leaderctl-plan"
 _HEX = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+_HEX_OR_NULL = {"oneOf": [_HEX, {"type": "null"}]}
 _VALUE = {"type": ["string", "number", "boolean", "null"]}
-SCHEMA = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["kind", "format_version", "paths", "config_fingerprint", "endpoint", "leaders"],
-    "properties": {
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+
+
+def _closed(required, properties: dict) -> dict:
+    return {"type": "object", "additionalProperties": False, "required": list(required), "properties": properties}
+
+
+def _schema() -> dict:
+    """The plan file's JSON Schema, from the model: its keys are what `Plan.to_dict(saved=True)`
+    writes, its enums the model's, a leader's name the spec's pattern."""
+    leader_keys = list(LeaderPlan("x", LeaderStatus.IN_SYNC).to_dict(saved=True))
+    leader = _closed(leader_keys, {
+        "name": {"type": "string", "pattern": NAME_PATTERN},
+        "status": {"enum": [s.value for s in LeaderStatus]},
+        "changes": {"type": "array", "items": _closed(["path", "field", "action"], {
+            "path": {"type": "string"}, "field": {"type": "string"},
+            "action": {"enum": [a.value for a in Action]}, "before": _VALUE, "after": _VALUE})},
+        "follower_removals": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+        "problems": {"type": "array", "items": _closed(["code", "message"], {
+            "code": {"type": ["integer", "null"]}, "message": {"type": "string"}})},
+        "ignored": _STRINGS,
+        "live_fingerprint": _HEX_OR_NULL,
+        "account": _HEX_OR_NULL,
+        "sealed": _HEX_OR_NULL,
+    })
+    top_keys = ["kind", *Plan(leaders=[]).to_dict(saved=True)]
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **_closed(top_keys, {
         "kind": {"const": KIND},
         "format_version": {"const": FORMAT_VERSION},
         "paths": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
         "config_fingerprint": _HEX,
         "endpoint": {"type": "string", "minLength": 1, "maxLength": 2048},
-        "leaders": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["name", "status", "changes", "follower_removals", "problems", "ignored", "live_fingerprint",
-                             "account", "sealed"],
-                "properties": {
-                    "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$"},
-                    "status": {"enum": ["in_sync", "changes", "blocked", "error"]},
-                    "changes": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "additionalProperties": False,
-                            "required": ["path", "field", "action"],
-                            "properties": {
-                                "path": {"type": "string"},
-                                "field": {"type": "string"},
-                                "action": {"enum": ["update", "add", "remove"]},
-                                "before": _VALUE,
-                                "after": _VALUE,
-                            },
-                        },
-                    },
-                    "follower_removals": {"type": "array", "items": {"type": "integer", "minimum": 1}},
-                    "problems": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "additionalProperties": False,
-                            "required": ["code", "message"],
-                            "properties": {"code": {"type": ["integer", "null"]}, "message": {"type": "string"}},
-                        },
-                    },
-                    "ignored": {"type": "array", "items": {"type": "string"}},
-                    "live_fingerprint": {"oneOf": [_HEX, {"type": "null"}]},
-                    "account": {"oneOf": [_HEX, {"type": "null"}]},
-                    "sealed": {"oneOf": [_HEX, {"type": "null"}]},
-                },
-            },
-        },
-    },
-}
+        "leaders": {"type": "array", "minItems": 1, "items": leader},
+    })}
+
+
+SCHEMA = _schema()
 REMEDY = "create one with `leaderctl plan --out FILE`"
 
 
@@ -90,30 +72,16 @@ def config_fingerprint(desired: Desired) -> str:
 
 
 def save(plan: Plan, path: Path) -> None:
-    leaders = []
-    for lp in plan.leaders:
-        d = leader_dict(lp)
-        d.pop("held", None)  # windows are evaluated when the plan is applied, not when it was made
+    doc = {"kind": KIND, **plan.to_dict(saved=True)}
+    for d in doc["leaders"]:
         d["problems"] = mask_tree(d["problems"])  # exchange text: no secret in any spelling
-        d["live_fingerprint"] = lp.live_fingerprint
-        d["account"] = lp.account
-        d["sealed"] = lp.sealed
-        leaders.append(d)
-    doc = {
-        "kind": KIND,
-        "format_version": FORMAT_VERSION,
-        "paths": list(plan.paths),
-        "config_fingerprint": plan.config_fingerprint,
-        "endpoint": plan.endpoint or "",
-        "leaders": leaders,
-    }
     try:
         atomic_write(path, json.dumps(doc, indent=2) + "\n")
     except OSError as e:
         raise PlanFileError(f"{path}: cannot write the plan file: {e.strerror or e}") from None
 
 
-def load(path: Path) -> dict:
+def load(path: Path) -> Plan:
     """The saved plan, checked against SCHEMA; PlanFileError (one line) otherwise."""
     if Path(path).exists() and not Path(path).is_file():  # a FIFO or a device: reading could block forever
         raise PlanFileError(f"{path}: not a regular file: {REMEDY}")
@@ -125,8 +93,9 @@ def load(path: Path) -> dict:
         raise PlanFileError(f"{path}: not a leaderctl plan file (not JSON): {REMEDY}") from None
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
         raise PlanFileError(f"{path}: not a leaderctl plan file: {REMEDY}")
-    if doc.get("format_version") != FORMAT_VERSION:
-        raise PlanFileError(f"{path}: plan file format {str(doc.get('format_version'))[:20]!r} is not supported by this leaderctl (expects {FORMAT_VERSION})")
+    problem = version_problem(doc)
+    if problem:
+        raise PlanFileError(f"{path}: {problem}")
     import jsonschema
 
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(SCHEMA).iter_errors(doc))
@@ -139,7 +108,10 @@ def load(path: Path) -> dict:
     for p in doc["paths"]:
         if not Path(p).exists():
             raise PlanFileError(f"{path}: the plan's config path {p!r} does not exist here: run apply in the directory where the plan was made")
-    return doc
+    try:
+        return Plan.from_dict(doc)
+    except PlanFileError as e:
+        raise PlanFileError(f"{path}: not a plan file as `plan --out` writes it (at {_short(str(e))}): {REMEDY}") from None
 
 
 def _where(endpoint: str | None) -> str:
@@ -157,35 +129,32 @@ def _short(text: str) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def check_fresh(saved: dict, desired: Desired, plan: Plan) -> None:
+def check_fresh(saved: Plan, desired: Desired, plan: Plan) -> None:
     """Raise StalePlanError unless `plan` (made now) is the saved plan, leader for leader."""
-    if saved["config_fingerprint"] != config_fingerprint(desired):
+    if saved.config_fingerprint != config_fingerprint(desired):
         raise StalePlanError("stale plan: the config files changed since the plan was made: run `leaderctl plan --out FILE` again")
-    if saved["endpoint"] != (plan.endpoint or ""):
+    if (saved.endpoint or "") != (plan.endpoint or ""):
         raise StalePlanError(
-            f"stale plan: it was made against {_where(saved['endpoint'])}, this run uses {_where(plan.endpoint)}: "
+            f"stale plan: it was made against {_where(saved.endpoint)}, this run uses {_where(plan.endpoint)}: "
             "apply it where it was made, or run `leaderctl plan --out FILE` against this endpoint"
         )
     now = {lp.name: lp for lp in plan.leaders}
-    reasons = []
-    for old in saved["leaders"]:
-        name = old["name"]
-        new = now.get(name)
-        if new is None:
-            reasons.append(f"leader {name} is no longer in the config")
-            continue
-        if old["account"] != new.account:
-            reasons.append(f"leader {name}: the credentials are not those of the account the plan was made with")
-            continue
-        if old["sealed"] != new.sealed:
-            reasons.append(f"leader {name}: the invite code is not the one the plan was made with")
-            continue
-        if old["live_fingerprint"] != new.live_fingerprint:
-            reasons.append(f"leader {name}: the live state changed on the exchange")
-            continue
-        fresh = leader_dict(new)
-        differs = [k for k in fresh if k != "held" and old.get(k) != fresh[k]]
-        if differs:
-            reasons.append(f"leader {name}: the plan differs in {', '.join(differs)}")
+    reasons = [reason for old in saved.leaders if (reason := _stale(old, now.get(old.name)))]
     if reasons:
         raise StalePlanError("stale plan: " + "; ".join(reasons) + ": run `leaderctl plan --out FILE` again")
+
+
+def _stale(old: LeaderPlan, new: LeaderPlan | None) -> str | None:
+    """Why one saved leader's plan is not the one made now; None when it is."""
+    name = old.name
+    if new is None:
+        return f"leader {name} is no longer in the config"
+    if old.account != new.account:
+        return f"leader {name}: the credentials are not those of the account the plan was made with"
+    if old.sealed != new.sealed:
+        return f"leader {name}: the invite code is not the one the plan was made with"
+    if old.live_fingerprint != new.live_fingerprint:
+        return f"leader {name}: the live state changed on the exchange"
+    before, fresh = old.to_dict(saved=True), new.to_dict(saved=True)  # `held` is for apply to decide anew
+    differs = [k for k in fresh if before.get(k) != fresh[k]]
+    return f"leader {name}: the plan differs in {', '.join(differs)}" if differs else None

@@ -13,13 +13,13 @@ from __future__ import annotations
 import os
 import sys
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Callable
 
 from reconciler import spec
 from reconciler.errors import InviteCodeError, LeaderctlError, UsageError
 from reconciler.live import config_symbols, live_from_api, settings_from_config, with_reads
-from reconciler.model import Desired, LeaderPlan, LeaderSpec, Live, Plan
+from reconciler.model import Desired, LeaderPlan, LeaderSpec, Live, Plan, Reading
 from reconciler.planner import error_plan, needs, plan_leader
 
 Warn = Callable[[str], None]
@@ -83,15 +83,6 @@ def read_live(client, leader: LeaderSpec, pool: Executor | None = None) -> Live:
     return with_reads(first, False, answers.get("symbols"), answers.get("orders"))
 
 
-@dataclass
-class Reading:
-    """The planner-to-applier hand-off for one leader: who, through which client, from what."""
-
-    leader: LeaderSpec
-    client: object | None = None  # exchange.LeaderClient; None when the leader could not be read
-    live: Live | None = None
-
-
 def sealed(plan: LeaderPlan, client) -> LeaderPlan:
     """`plan` bound to the sensitive values its PUT carries and to the account (keyed hashes)."""
     from reconciler.binding import sensitive_values
@@ -104,8 +95,11 @@ def sealed(plan: LeaderPlan, client) -> LeaderPlan:
 
 def _problem_text(error: LeaderctlError) -> tuple[str, int | None]:
     """The message and code of a per-leader error, the code shown once."""
-    code = getattr(error, "code", None)
-    return getattr(error, "detail", None) or str(error), code
+    from reconciler.exchange import ExchangeError
+
+    if isinstance(error, ExchangeError):
+        return error.detail, error.code
+    return str(error), None
 
 
 class LivePlanner:
@@ -140,16 +134,12 @@ class LivePlanner:
         return Plan(leaders=plans, config_fingerprint=config_fingerprint, paths=tuple(paths), endpoint=where), readings
 
     def _one(self, leader: LeaderSpec, pool) -> tuple[LeaderPlan, Reading]:
-        from reconciler.exchange import BannedError
-
         try:
             leader = with_invite_code(leader, self.warn)
             client = self.session.client(leader)
             live = read_live(client, leader, pool)
-        except BannedError:
-            raise  # the exchange banned this IP: stop everything
         except LeaderctlError as e:  # this leader's credentials, answers or errors: this leader only
-            if getattr(e, "stops_run", False):
+            if e.stops_run:  # a ban or an interrupt: stop everything
                 raise
             return error_plan(leader, *_problem_text(e)), Reading(leader)
         return sealed(plan_leader(leader, live), client), Reading(leader, client, live)

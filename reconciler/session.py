@@ -66,6 +66,7 @@ class Session:
 
     def __enter__(self) -> "Session":
         from reconciler.exchange import Connection, ConnectionSettings
+        from reconciler.spec import EXCHANGE_ADVICE
 
         if self.use_sandbox:
             from reconciler.sandbox import Sandbox
@@ -79,6 +80,7 @@ class Session:
                 max_connections=max(16, self.parallelism * 4),
                 verbose=self.verbose,
                 ledger=None,  # remote exchanges: share the minute's budget (and a ban) with the runs just before
+                advice=EXCHANGE_ADVICE,
             )
             self.conn = Connection(self.endpoint, settings=settings)
         except BaseException:

@@ -521,3 +521,8 @@ def duration_minutes(text: str) -> int | None:
 def value_text(setting: Setting, value) -> str:
     """A value as a policy message shows it: `0.15`, `cross`, `true`."""
     return decimal_text(value) if isinstance(value, Decimal) else setting.codec.to_text(value)
+
+# What to do about an exchange code whose rule this spec defines: handed to the
+# exchange client (ConnectionSettings.advice), which imports nothing of the app.
+EXCHANGE_ADVICE: dict[int, str] = {RULE["invite_code_chinese"].code: f"use {INVITE_CODE.rule_text()}"}
+

@@ -17,6 +17,11 @@ body is not JSON). The decision is one of:
 For RETRY/WAIT/RESYNC, `error` is what the call raises once resending is not allowed.
 A write is only ever resent when it provably was not processed (never sent, 429,
 -1021); any other doubt about a write is UNKNOWN, never a plain rejection.
+
+A code's decision follows from its kind in the code table (`errors.CODES`), so the
+grouping is written once: TransientError codes are retried on a read (and UNKNOWN on
+a 2XX-answered write), OutcomeUnknownError codes (execution status unknown) are
+retried on a read and UNKNOWN on any write, RateLimitedError waits, the rest is ERROR.
 """
 from __future__ import annotations
 
@@ -33,8 +38,9 @@ from reconciler import redact
 from reconciler.errors import LeaderctlError
 
 from .errors import (
-    ERRORS,
+    CODE,
     MAX_BAN_SECONDS,
+    TOO_MANY_REQUESTS,
     BannedError,
     ConnectionClosedError,
     EndpointNotFoundError,
@@ -43,9 +49,11 @@ from .errors import (
     InterruptedRequest,
     OutcomeUnknownError,
     RateLimitedError,
+    RejectedError,
     ResponseTooLargeError,
     ServerError,
     TLSVerificationError,
+    TransientError,
     TransportError,
     UnexpectedResponseError,
     error_for_code,
@@ -53,12 +61,8 @@ from .errors import (
 )
 
 SUCCESS = 200
-TOO_MANY_REQUESTS = -1003
-TIMESTAMP_OUTSIDE_WINDOW = -1021
-TRANSIENT = (-1000, -1001)  # unknown / internal: a read is retried; a 2XX-answered write is unknown
-STATUS_UNKNOWN = (-1006, -1007)  # "execution status unknown", whatever the HTTP status
+TIMESTAMP_OUTSIDE_WINDOW = -1021  # the one code with a decision of its own: RESYNC
 RETRY_AFTER_DEFAULT = 60.0  # a 429 without a usable Retry-After
-GENERIC_CODES = (*TRANSIENT, None)  # a 404 with these is "no such endpoint"
 
 _BANNED = re.compile(r"\bban(ned)?\b", re.IGNORECASE)
 _BANNED_UNTIL = re.compile(r"until\D{0,3}(\d{10,13})\b", re.IGNORECASE)
@@ -96,6 +100,7 @@ class Call:
     path: str
     signed: bool = True
     secrets: tuple[str, ...] = field(default=(), repr=False)  # redacted from the exchange's text
+    advice: Mapping[int, str] | None = field(default=None, repr=False, compare=False)  # ConnectionSettings.advice
     settle: bool = False  # a read that settles a write: allowed after interrupt()
 
     @property
@@ -144,16 +149,16 @@ def classify(
                                                      retry_after=retry_after(headers, now)))
     if call.write and status >= 500:
         return _unknown(call, status, code, "was answered by a server error")
-    if call.write and code in STATUS_UNKNOWN:  # whatever the status says: the exchange does not know
+    if call.write and _kind(code) is OutcomeUnknownError:  # whatever the status says: the exchange does not know
         return _unknown(call, status, code, f"was answered {code}: execution status unknown")
-    if status == 429 or code == TOO_MANY_REQUESTS:
+    if status == 429 or _kind(code) is RateLimitedError:
         return _rate_limited(call, status, code, payload, headers, now, max_wait)
     if status == 403:
         return Decision(Kind.ERROR, error=FirewallError(endpoint=call.endpoint))
     if status >= 500:
         return Decision(Kind.RETRY, error=ServerError(
             http_status=status, endpoint=call.endpoint, meaning=f"{call.endpoint} kept failing with a server error"))
-    if status == 404 and (code in GENERIC_CODES or code not in ERRORS):
+    if status == 404 and _kind(code) in (None, TransientError):  # an undocumented or generic code: no such endpoint
         return Decision(Kind.ERROR, error=EndpointNotFoundError(endpoint=call.endpoint, server_msg=_msg(call, payload)))
     if code is None:
         return _not_wrapped(call, status, payload)
@@ -221,7 +226,7 @@ def _not_wrapped(call: Call, status: int, payload: Any) -> Decision:
     if call.write and not 400 <= status < 500:
         return _unknown(call, status, None, "got an answer leaderctl does not understand")
     if status >= 400:
-        return Decision(Kind.ERROR, error=ExchangeError(
+        return Decision(Kind.ERROR, error=RejectedError(
             None, http_status=status, endpoint=call.endpoint, meaning=f"the exchange refused {call.endpoint}",
             advice="check the endpoint URL and the API key"))
     return Decision(Kind.ERROR, error=UnexpectedResponseError(http_status=status, endpoint=call.endpoint))
@@ -229,20 +234,27 @@ def _not_wrapped(call: Call, status: int, payload: Any) -> Decision:
 
 def _by_code(call: Call, status: int, code: int, payload: Mapping) -> Decision:
     ep = call.endpoint
-    typed = error_for_code(code, http_status=status, endpoint=ep, server_msg=_msg(call, payload))
     if code == SUCCESS:
         if 200 <= status < 300:
             return Decision(Kind.DONE, data=payload.get("data"))
         if call.write:
             return _unknown(call, status, None, f"was answered 'success' with HTTP {status}")
         return Decision(Kind.ERROR, error=UnexpectedResponseError(http_status=status, endpoint=ep))
+    kind = _kind(code)
+    in_doubt = kind is OutcomeUnknownError or (kind is TransientError and status < 400)  # a 4XX -1000 is a rejection
+    if in_doubt and call.write:
+        return _unknown(call, status, code, f"was answered {code}: the outcome is unknown")
+    typed = error_for_code(code, http_status=status, endpoint=ep, server_msg=_msg(call, payload),
+                           advice_for=call.advice, as_kind=TransientError if in_doubt else None)
     if code == TIMESTAMP_OUTSIDE_WINDOW and call.signed:  # an unsigned call has no timestamp to fix
         return Decision(Kind.RESYNC, error=typed)  # not processed: safe to resend, writes too
-    if code in STATUS_UNKNOWN or (code in TRANSIENT and status < 400):  # a 4XX -1000 is a rejection
-        if call.write:
-            return _unknown(call, status, code, f"was answered {code}: the outcome is unknown")
-        return Decision(Kind.RETRY, error=typed)
-    return Decision(Kind.ERROR, error=typed)
+    return Decision(Kind.RETRY if in_doubt else Kind.ERROR, error=typed)
+
+
+def _kind(code: int | None) -> type[ExchangeError] | None:
+    """The kind of a documented code (errors.CODES); None for no code or an undocumented one."""
+    row = CODE.get(code) if code is not None else None
+    return row.kind if row else None
 
 
 # --- reading the answer ----------------------------------------------------------------

@@ -40,13 +40,14 @@ from .body import ACCEPT_ENCODING, BadEncoding, BodyTooLarge, read_body
 from .classify import Call, Kind, NoAnswer, Why, classify, integer, response_code
 from .endpoint import DEFAULT_ENDPOINT, check_endpoint, is_loopback
 from .errors import (
-    ApiKeyFormatError,
+    API_KEY_FORMAT,
     BannedError,
     ConnectionClosedError,
     ExchangeError,
     InterruptedRequest,
     UnexpectedResponseError,
     WaitedBeforeSending,
+    error_for_code,
 )
 from .limiter import WeightLimiter
 from .proxy import proxy_for
@@ -172,7 +173,7 @@ def _decode(content: bytes) -> Any:
 def _check_credential(value: str) -> None:
     """A key or secret must be a visible-ASCII token; httpx would echo a bad header."""
     if not isinstance(value, str) or not value or not all("!" <= c <= "~" for c in value):
-        raise ApiKeyFormatError(meaning="the API key or secret is empty or has characters that are not allowed")
+        raise error_for_code(API_KEY_FORMAT, meaning="the API key or secret is empty or has characters that are not allowed")
 
 
 class _Credentials:
@@ -422,7 +423,7 @@ class Connection:
         call back longer than this many seconds (the budget, or a 429, which the exchange
         did not process), it is not sent: WaitedBeforeSending, for the caller to read again.
         """
-        call = Call(method, path, signed=signed is not None, secrets=self._secrets(signed, body), settle=settle)
+        call = Call(method, path, signed=signed is not None, secrets=self._secrets(signed, body), settle=settle, advice=self.settings.advice)
         content = encode_body(body) if body is not None else None
         headers = {"Accept-Encoding": ACCEPT_ENCODING}
         if signed:
@@ -655,7 +656,7 @@ class LeaderClient:
     def keyed_hash(self, purpose: str, value: str) -> str:
         """`value` as a hash keyed with this leader's API secret (reconciler/binding.py): binds
         a secret into a digest or a saved plan without revealing it; the secret stays here."""
-        from reconciler.binding import keyed
+        from .signing import keyed
 
         return keyed(self._creds.api_secret, purpose, value)
 

@@ -1,4 +1,10 @@
-"""Typed exchange errors: one class per documented code, each saying what to do.
+"""Exchange errors as data: one table of codes, and a few kinds to catch.
+
+Every documented exchange code is one row of `CODES` (docs/exchange-api.md §5): what
+it means, what to do, whether the exchange's own `msg` adds anything, and its kind:
+the exception class raised for it. Callers catch a kind by what they do next, never
+a code; the rare caller that needs more reads the row's flags on the error
+(`already_done`, `pending`). A new code is one row here (and one line in the docs).
 
 `str(err)` is one line, "<what happened> (<code>): <what to do>", written for the
 person at the terminal; `err.detail` is the same without the "(<code>)" label, for
@@ -7,40 +13,51 @@ signature, URL query string or request object: `endpoint` is "METHOD /path" only
 
     LeaderctlError
     ├── ExchangeError                 the exchange (or the way to it) refused or failed
-    │   ├── <one class per documented code>   UnknownError (-1000) ... FollowerHasPositionError
-    │   ├── EndpointNotFoundError     HTTP 404: the exchange does not offer this endpoint
-    │   ├── BannedError               HTTP 418 or "-1003 IP banned": stop everything
-    │   ├── FirewallError             HTTP 403
-    │   ├── ServerError               a read kept getting HTTP 5XX
-    │   ├── TransportError            no answer (connection, timeout) after every retry
-    │   │   └── TLSVerificationError  the certificate did not verify: never retried
+    │   ├── AccessDeniedError         the key, its permissions, the signature or the account: fix those
+    │   ├── RejectedError             the request breaks an exchange rule, nothing written: fix the config
+    │   │                             (also every undocumented code and a plain HTTP 4XX)
+    │   ├── TransientError            the exchange had trouble (reads were retried): try again later
+    │   │   └── ServerError           a read kept getting HTTP 5XX
+    │   ├── RateLimitedError          HTTP 429 or -1003: wait `retry_after`, send less
+    │   │   └── BannedError           HTTP 418 or "-1003 IP banned": stop everything (stops_run)
     │   ├── OutcomeUnknownError       a write may or may not have been applied: read back
-    │   ├── UnexpectedResponseError   an answer that is not the documented wrapper
-    │   │   └── ResponseTooLargeError a body over the limit (after decompression)
-    │   └── InsecureEndpointError     plain http:// to a host that is not loopback
+    │   └── TransportError            no usable answer: the network, TLS, or not the Toobit API
+    │       ├── TLSVerificationError  the certificate did not verify: never retried
+    │       ├── EndpointNotFoundError HTTP 404: the exchange does not offer this endpoint
+    │       ├── FirewallError         HTTP 403
+    │       ├── UnexpectedResponseError an answer that is not the documented wrapper
+    │       │   └── ResponseTooLargeError a body over the limit (after decompression)
+    │       └── InsecureEndpointError plain http:// to a host that is not loopback
     ├── InterruptedRequest            Connection.interrupt()/abort(): not sent
     ├── WaitedBeforeSending           a write held back by the rate limit: not sent (read again)
     ├── ConnectionClosedError         the connection was closed (also a RuntimeError)
     └── UsageError
         └── ProxySettingError         a proxy variable leaderctl cannot use
+
+The package imports nothing of the app: text the app knows better (the invite-code
+format its spec defines) comes in as `ConnectionSettings.advice`, code -> advice.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from reconciler.spec import INVITE_CODE
 from reconciler.errors import LeaderctlError, UsageError
 from reconciler.redact import mask
-from reconciler.render.escape import controls_visible
+from reconciler.text import controls_visible
 
 _MAX_SERVER_MSG = 200
-_OWN_CODE: Any = ...  # "use the class's documented code"
+_OWN_CODE: Any = ...  # "use the class's code"
 MAX_BAN_SECONDS = 3 * 24 * 3600  # the exchange bans for 2 minutes up to 3 days
+TOO_MANY_REQUESTS = -1003  # the rate limit's code: RateLimitedError's own
+API_KEY_FORMAT = -2014  # also what the client raises for a key it cannot even send
+_RATE_LIMITED = ("the exchange rate limit was hit", "wait for a minute, then run again with a lower --parallelism")
 
 
 def escape_controls(text: str) -> str:
     """Control and format characters (ESC, BEL, bidi overrides...) as visible escapes
-    (`render.escape` knows how), every known secret masked."""
+    (`reconciler.text`), every known secret masked."""
     return controls_visible(mask(text))
 
 
@@ -65,8 +82,9 @@ def duration(seconds: float) -> str:
 class ExchangeError(LeaderctlError):
     """The exchange (or the way to it) refused or failed a request.
 
-    Subclasses set `code`, `meaning` and `advice`; an unknown code gets this class,
-    carrying the code and the exchange's own message.
+    The package never raises it bare: every error is one of the kinds below. A code's text comes
+    from its row of `CODES` (`error_for_code`); a condition without a code (a ban, a
+    404, a TLS failure) has its text on its class.
     """
 
     code: int | None = None
@@ -74,6 +92,8 @@ class ExchangeError(LeaderctlError):
     advice = "check the exchange's message; retry later if it looks temporary"
     # Whether the exchange's `msg` adds information the fixed meaning does not.
     show_server_msg = True
+    already_done = False  # what the request asked for already holds (a follower already gone)
+    pending = False  # refused only while open positions or lead orders last: possible once they close
 
     def __init__(
         self,
@@ -85,9 +105,12 @@ class ExchangeError(LeaderctlError):
         meaning: str | None = None,
         advice: str | None = None,
         kind: str | None = None,
+        show_server_msg: bool | None = None,
     ):
         if code is not _OWN_CODE:
             self.code = code
+        if show_server_msg is not None:
+            self.show_server_msg = show_server_msg
         if meaning is not None:
             self.meaning = meaning
         if advice is not None:
@@ -127,248 +150,160 @@ class ExchangeError(LeaderctlError):
         return f"{self.meaning} ({tag}): {self.advice}" if tag else f"{self.meaning}: {self.advice}"
 
 
-# code -> class, filled by @_documented
-ERRORS: dict[int, type[ExchangeError]] = {}
+class AccessDeniedError(ExchangeError):
+    """The API key, its permissions, the signature or the account were refused: fix those
+    (another leader's key may work; this one will not until it changes)."""
+
+    meaning = "the exchange refused this API key"
+    advice = "check the API key, its secret and its permissions"
 
 
-def _documented(cls: type[ExchangeError]) -> type[ExchangeError]:
-    assert cls.code is not None and cls.code not in ERRORS, cls
-    ERRORS[cls.code] = cls
-    return cls
+class RejectedError(ExchangeError):
+    """The exchange refused the request itself: nothing was written. Fix what it names
+    (mostly the leader's config); resending the same request gets the same answer."""
 
 
-def error_for_code(code: int | None, **kwargs) -> ExchangeError:
-    """The typed error for an exchange code; a generic ExchangeError if undocumented."""
-    cls = ERRORS.get(code) if code is not None else None
-    return cls(**kwargs) if cls else ExchangeError(code, **kwargs)
+class TransientError(ExchangeError):
+    """The exchange had trouble answering; reads were already retried: try again later."""
 
-
-# --- common OpenAPI codes (NOTES.md §3) -----------------------------------------
-
-
-@_documented
-class UnknownError(ExchangeError):
-    code = -1000
-    meaning = "the exchange reported an unknown error"
+    meaning = "the exchange could not answer just now"
     advice = "retry later; leaderctl already retried reads"
 
 
-@_documented
-class InternalError(ExchangeError):
-    code = -1001
-    meaning = "the exchange had an internal error"
-    advice = "retry later; leaderctl already retried reads"
-
-
-@_documented
-class UnauthorizedError(ExchangeError):
-    code = -1002
-    meaning = "the exchange did not authorize this request"
-    advice = "check that the API key exists, is enabled and belongs to a COPY_TRADING account"
-    show_server_msg = False
-
-
-@_documented
-class UnexpectedBackendResponseError(ExchangeError):
-    """-1006 UNEXPECTED_RESP: the exchange's own message bus answered oddly; status unknown."""
-
-    code = -1006
-    meaning = "the exchange got an unexpected answer from its own backend, so the execution status is unknown"
-    advice = "reads were retried; a write may or may not have been applied, so read the state back"
-
-
-@_documented
-class BackendTimeoutError(ExchangeError):
-    """-1007 TIMEOUT: the exchange's backend did not answer in time; status unknown."""
-
-    code = -1007
-    meaning = "the exchange timed out waiting for its own backend, so the execution status is unknown"
-    advice = "reads were retried; a write may or may not have been applied, so read the state back"
-    show_server_msg = False
-
-
-@_documented
 class RateLimitedError(ExchangeError):
     """HTTP 429 or code -1003: the IP broke the weight limit; more requests risk a ban."""
 
-    code = -1003
-    meaning = "the exchange rate limit was hit"
-    advice = "wait for a minute, then run again with a lower --parallelism"
+    code = TOO_MANY_REQUESTS
+    meaning, advice = _RATE_LIMITED  # the -1003 row's text
     show_server_msg = False
 
     def __init__(self, code: int | None = _OWN_CODE, *, retry_after: float | None = None, **kwargs):
         self.retry_after = retry_after
-        if retry_after is not None and "advice" not in kwargs:
-            kwargs["advice"] = (
-                f"wait {duration(retry_after)} before sending anything, then run again with a lower --parallelism"
-            )
+        if retry_after is not None:
+            kwargs.setdefault(
+                "advice", f"wait {duration(retry_after)} before sending anything, then run again with a lower --parallelism")
         super().__init__(code, **kwargs)
 
 
-@_documented
-class TimestampError(ExchangeError):
-    code = -1021
-    meaning = "the request timestamp was outside the exchange's recvWindow"
-    advice = "sync this machine's clock (NTP); leaderctl already re-read the server time and retried once"
+class OutcomeUnknownError(ExchangeError):
+    """A write was sent and then answered by 5XX, -1006/-1007, a timeout or a broken
+    connection: it may or may not have been applied. Only ever raised for a write."""
+
+    meaning = "the write got no clear answer"
+    advice = "the write may or may not have been applied; read the state back"
     show_server_msg = False
 
 
-@_documented
-class SignatureError(ExchangeError):
-    code = -1022
-    meaning = "the signature was rejected"
-    advice = "check that the API secret matches the API key"
+class TransportError(ExchangeError):
+    """No usable answer from the exchange: not reached (connection, TLS, timeout) after
+    every retry, or what answered is not the Toobit API.
+
+    For a write this is only raised when the request was never sent, so nothing was
+    written; a write that may have been sent raises OutcomeUnknownError instead.
+    """
+
+    meaning = "could not reach the exchange"
+    advice = "check the network, the endpoint URL and any proxy, then try again"
     show_server_msg = False
 
 
-@_documented
-class MissingParameterError(ExchangeError):
-    code = -1102
-    meaning = "a mandatory parameter was missing or malformed"
-    advice = "check the leader's settings; if `leaderctl validate` accepts them, report a leaderctl bug"
+# --- the code table ----------------------------------------------------------------
 
 
-@_documented
-class InvalidParameterError(ExchangeError):
-    code = -1130
-    meaning = "the exchange rejected a parameter value for its range, precision or format"
-    advice = "fix the value the exchange names, within the leader's level limits and precision"
+@dataclass(frozen=True)
+class Code:
+    """One documented exchange code: what it means, what to do, how it is raised."""
+
+    code: int
+    kind: type[ExchangeError]  # the exception class raised for it
+    meaning: str
+    advice: str
+    show_msg: bool = False  # the exchange's `msg` adds what the fixed meaning does not (e.g. which parameter)
+    already_done: bool = False  # see ExchangeError.already_done
+    pending: bool = False  # see ExchangeError.pending
 
 
-@_documented
-class ApiKeyFormatError(ExchangeError):
-    code = -2014
-    meaning = "the API key format is invalid"
-    advice = "check that the environment variable holds the whole API key, without spaces or quotes"
-    show_server_msg = False
+_READ_AGAIN = "reads were retried; a write may or may not have been applied, so read the state back"
 
+CODES: tuple[Code, ...] = (
+    # common OpenAPI codes (docs/exchange-api.md §5)
+    Code(-1000, TransientError, "the exchange reported an unknown error",
+         "retry later; leaderctl already retried reads", show_msg=True),
+    Code(-1001, TransientError, "the exchange had an internal error",
+         "retry later; leaderctl already retried reads", show_msg=True),
+    Code(-1002, AccessDeniedError, "the exchange did not authorize this request",
+         "check that the API key exists, is enabled and belongs to a COPY_TRADING account"),
+    Code(TOO_MANY_REQUESTS, RateLimitedError, *_RATE_LIMITED),
+    Code(-1006, OutcomeUnknownError,
+         "the exchange got an unexpected answer from its own backend, so the execution status is unknown",
+         _READ_AGAIN, show_msg=True),
+    Code(-1007, OutcomeUnknownError,
+         "the exchange timed out waiting for its own backend, so the execution status is unknown", _READ_AGAIN),
+    Code(-1021, AccessDeniedError, "the request timestamp was outside the exchange's recvWindow",
+         "sync this machine's clock (NTP); leaderctl already re-read the server time and retried once"),
+    Code(-1022, AccessDeniedError, "the signature was rejected", "check that the API secret matches the API key"),
+    Code(-1102, RejectedError, "a mandatory parameter was missing or malformed",
+         "check the leader's settings; if `leaderctl validate` accepts them, report a leaderctl bug", show_msg=True),
+    Code(-1130, RejectedError, "the exchange rejected a parameter value for its range, precision or format",
+         "fix the value the exchange names, within the leader's level limits and precision", show_msg=True),
+    Code(API_KEY_FORMAT, AccessDeniedError, "the API key format is invalid",
+         "check that the environment variable holds the whole API key, without spaces or quotes"),
+    Code(-2015, AccessDeniedError, "the API key, its IP whitelist or its permissions were rejected",
+         "check that the key is enabled, this machine's IP is whitelisted and the account type is COPY_TRADING"),
+    # leader endpoint codes (docs/exchange-api.md §5)
+    Code(-1020, AccessDeniedError, "this API key is read-only", "plan works, apply needs a key with write permission"),
+    Code(-120041, AccessDeniedError, "this account is not an active copy-trading leader",
+         "use the API key of an active leader's COPY_TRADING account, or activate lead trading first"),
+    Code(-120047, AccessDeniedError, "the exchange has no leader for this API key",
+         "check that the key belongs to the intended leader's copy-trading account"),
+    Code(-120067, AccessDeniedError, "the exchange has no level configuration for this leader",
+         "contact Toobit support: the leader's level is not set up, so no config can be saved"),
+    Code(-120072, RejectedError,
+         "the leader config breaks a business rule such as level limits, profit-sharing or referral rate",
+         "check profit_sharing.rate, follower_minimums and referral_sharing.rate against this leader's level",
+         show_msg=True),
+    Code(-120073, RejectedError, "a private leader with a custom profit-sharing ratio cannot switch to public",
+         "keep invite.required: true, or remove the custom profit-sharing ratio on the exchange first"),
+    Code(-120078, RejectedError, "the cool-down window is invalid",
+         "set cooldown.end (not 0) at or after cooldown.start, or disable the cool-down"),
+    Code(-32090, RejectedError, "a trading pair with current lead orders cannot be disabled",
+         "close those orders first or keep the pair in `symbols`", pending=True),
+    Code(-32093, RejectedError, "the position type cannot be changed while current positions hold the other type",
+         "close those positions first or keep position_type as it is", pending=True),
+    Code(-120510, RejectedError, "the invite code is already used by another leader", "choose a different invite code"),
+    Code(-120511, RejectedError, "the invite code contains sensitive words", "choose a different invite code"),
+    Code(-120512, RejectedError, "the invite code format is invalid",
+         "fix the invite code's format (`leaderctl validate` names the rule)"),
+    Code(-32045, RejectedError, "this user does not follow the leader",
+         "nothing to do: the follower is already gone", already_done=True),
+    Code(-120055, RejectedError, "the follower has open copy positions and cannot be removed",
+         "retry after the follower's copy positions are closed", pending=True),
+)
 
-@_documented
-class ApiKeyRejectedError(ExchangeError):
-    code = -2015
-    meaning = "the API key, its IP whitelist or its permissions were rejected"
-    advice = "check that the key is enabled, this machine's IP is whitelisted and the account type is COPY_TRADING"
-    show_server_msg = False
+CODE: dict[int, Code] = {c.code: c for c in CODES}
 
+def error_for_code(code: int | None, *, advice_for: Mapping[int, str] | None = None,
+                   as_kind: type[ExchangeError] | None = None, **kwargs) -> ExchangeError:
+    """The error for an exchange code, from its row: its kind (or `as_kind`), meaning, advice.
 
-# --- leader endpoint codes (leader-endpoints.txt) -------------------------------
-
-
-@_documented
-class ReadOnlyKeyError(ExchangeError):
-    code = -1020
-    meaning = "this API key is read-only"
-    advice = "plan works, apply needs a key with write permission"
-    show_server_msg = False
-
-
-@_documented
-class NotLeaderError(ExchangeError):
-    code = -120041
-    meaning = "this account is not an active copy-trading leader"
-    advice = "use the API key of an active leader's COPY_TRADING account, or activate lead trading first"
-    show_server_msg = False
-
-
-@_documented
-class LeaderNotFoundError(ExchangeError):
-    code = -120047
-    meaning = "the exchange has no leader for this API key"
-    advice = "check that the key belongs to the intended leader's copy-trading account"
-    show_server_msg = False
-
-
-@_documented
-class LevelConfigNotFoundError(ExchangeError):
-    code = -120067
-    meaning = "the exchange has no level configuration for this leader"
-    advice = "contact Toobit support: the leader's level is not set up, so no config can be saved"
-    show_server_msg = False
-
-
-@_documented
-class InvalidLeaderConfigError(ExchangeError):
-    code = -120072
-    meaning = "the leader config breaks a business rule such as level limits, profit-sharing or referral rate"
-    advice = "check profit_sharing.rate, follower_minimums and referral_sharing.rate against this leader's level"
-
-
-@_documented
-class InviteSwitchError(ExchangeError):
-    code = -120073
-    meaning = "a private leader with a custom profit-sharing ratio cannot switch to public"
-    advice = "keep invite.required: true, or remove the custom profit-sharing ratio on the exchange first"
-    show_server_msg = False
-
-
-@_documented
-class CooldownWindowError(ExchangeError):
-    code = -120078
-    meaning = "the cool-down window is invalid"
-    advice = "set cooldown.end (not 0) at or after cooldown.start, or disable the cool-down"
-    show_server_msg = False
-
-
-@_documented
-class SymbolChangeError(ExchangeError):
-    code = -32090
-    meaning = "a trading pair with current lead orders cannot be disabled"
-    advice = "close those orders first or keep the pair in `symbols`"
-    show_server_msg = False
-
-
-@_documented
-class PositionTypeChangeError(ExchangeError):
-    code = -32093
-    meaning = "the position type cannot be changed while current positions hold the other type"
-    advice = "close those positions first or keep position_type as it is"
-    show_server_msg = False
-
-
-@_documented
-class InviteCodeTakenError(ExchangeError):
-    code = -120510
-    meaning = "the invite code is already used by another leader"
-    advice = "choose a different invite code"
-    show_server_msg = False
-
-
-@_documented
-class InviteCodeSensitiveError(ExchangeError):
-    code = -120511
-    meaning = "the invite code contains sensitive words"
-    advice = "choose a different invite code"
-    show_server_msg = False
-
-
-@_documented
-class InviteCodeInvalidError(ExchangeError):
-    code = -120512
-    meaning = "the invite code format is invalid"
-    advice = f"use {INVITE_CODE.rule_text()}"
-    show_server_msg = False
-
-
-@_documented
-class FollowerNotFoundError(ExchangeError):
-    code = -32045
-    meaning = "this user does not follow the leader"
-    advice = "nothing to do: the follower is already gone"
-    show_server_msg = False
-
-
-@_documented
-class FollowerHasPositionError(ExchangeError):
-    code = -120055
-    meaning = "the follower has open copy positions and cannot be removed"
-    advice = "retry after the follower's copy positions are closed"
-    show_server_msg = False
+    `advice_for` is the caller's better advice by code (ConnectionSettings.advice); an
+    undocumented code is a RejectedError carrying the code and the exchange's message.
+    """
+    row = CODE.get(code) if code is not None else None
+    if row is None:
+        return (as_kind or RejectedError)(code, **kwargs)
+    kwargs.setdefault("meaning", row.meaning)
+    kwargs.setdefault("advice", (advice_for or {}).get(code) or row.advice)
+    kwargs.setdefault("show_server_msg", row.show_msg)
+    error = (as_kind or row.kind)(code, **kwargs)
+    error.already_done, error.pending = row.already_done, row.pending
+    return error
 
 
 # --- HTTP and transport level -----------------------------------------------------
 
 
-class EndpointNotFoundError(ExchangeError):
+class EndpointNotFoundError(TransportError):
     """HTTP 404: this exchange (or the URL in --endpoint) does not offer the endpoint."""
 
     advice = "check that --endpoint is the Toobit API base URL (https://api.toobit.com) and that the API offers it"
@@ -380,7 +315,7 @@ class EndpointNotFoundError(ExchangeError):
         super().__init__(None, endpoint=endpoint, **kwargs)
 
 
-class BannedError(ExchangeError):
+class BannedError(RateLimitedError):
     """HTTP 418, or -1003 saying the IP is banned: nothing more may be sent."""
 
     meaning = "this IP is banned by the exchange for breaking its rate limit"
@@ -394,10 +329,10 @@ class BannedError(ExchangeError):
         wait = duration(retry_after) if retry_after is not None else "the ban time (2 minutes up to 3 days)"
         kwargs.setdefault("advice", f"stop everything and wait {wait} before sending any request from this IP")
         kwargs.setdefault("http_status", 418 if code is None else None)
-        super().__init__(code, **kwargs)
+        super().__init__(code, retry_after=retry_after, **kwargs)
 
 
-class FirewallError(ExchangeError):
+class FirewallError(TransportError):
     """HTTP 403: the exchange's web application firewall refused the request."""
 
     meaning = "the exchange's web application firewall blocked the request"
@@ -409,23 +344,11 @@ class FirewallError(ExchangeError):
         super().__init__(None, **kwargs)
 
 
-class ServerError(ExchangeError):
+class ServerError(TransientError):
     """A read kept getting HTTP 5XX after every retry."""
 
     meaning = "the exchange kept failing with a server error"
     advice = "the exchange is having trouble; try again later"
-    show_server_msg = False
-
-
-class TransportError(ExchangeError):
-    """The exchange could not be reached (connection, TLS, timeout) after every retry.
-
-    For a write this is only raised when the request was never sent, so nothing was
-    written; a write that may have been sent raises OutcomeUnknownError instead.
-    """
-
-    meaning = "could not reach the exchange"
-    advice = "check the network, the endpoint URL and any proxy, then try again"
     show_server_msg = False
 
 
@@ -446,15 +369,7 @@ class TLSVerificationError(TransportError):
         super().__init__(None, **kwargs)
 
 
-class OutcomeUnknownError(ExchangeError):
-    """A write was sent and then answered by 5XX, a timeout or a broken connection."""
-
-    meaning = "the write got no clear answer"
-    advice = "the write may or may not have been applied; read the state back"
-    show_server_msg = False
-
-
-class UnexpectedResponseError(ExchangeError):
+class UnexpectedResponseError(TransportError):
     """A 2XX answer that is not the documented `{code, msg, data}` wrapper."""
 
     meaning = "the exchange sent an answer leaderctl does not understand"
@@ -469,7 +384,7 @@ class ResponseTooLargeError(UnexpectedResponseError):
     advice = "check that the endpoint URL points at the Toobit API; leaderctl reads at most 16 MiB per answer"
 
 
-class InsecureEndpointError(ExchangeError):
+class InsecureEndpointError(TransportError):
     """Signed requests over plain http would expose keys and signatures on the wire."""
 
     meaning = "refusing plain http:// to a host that is not loopback"
@@ -515,42 +430,22 @@ class ProxySettingError(UsageError):
 
 
 __all__ = [
-    "ERRORS",
+    "CODES",
+    "CODE",
+    "Code",
     "error_for_code",
     "ExchangeError",
-    "UnknownError",
-    "InternalError",
-    "UnexpectedBackendResponseError",
-    "BackendTimeoutError",
-    "UnauthorizedError",
-    "RateLimitedError",
-    "TimestampError",
-    "SignatureError",
-    "MissingParameterError",
-    "InvalidParameterError",
-    "ApiKeyFormatError",
-    "ApiKeyRejectedError",
-    "ReadOnlyKeyError",
-    "NotLeaderError",
-    "LeaderNotFoundError",
-    "LevelConfigNotFoundError",
-    "InvalidLeaderConfigError",
-    "InviteSwitchError",
-    "CooldownWindowError",
-    "SymbolChangeError",
-    "PositionTypeChangeError",
-    "InviteCodeTakenError",
-    "InviteCodeSensitiveError",
-    "InviteCodeInvalidError",
-    "FollowerNotFoundError",
-    "FollowerHasPositionError",
-    "EndpointNotFoundError",
-    "BannedError",
-    "FirewallError",
+    "AccessDeniedError",
+    "RejectedError",
+    "TransientError",
     "ServerError",
+    "RateLimitedError",
+    "BannedError",
+    "OutcomeUnknownError",
     "TransportError",
     "TLSVerificationError",
-    "OutcomeUnknownError",
+    "EndpointNotFoundError",
+    "FirewallError",
     "UnexpectedResponseError",
     "ResponseTooLargeError",
     "InsecureEndpointError",

@@ -34,6 +34,8 @@ class ConnectionSettings:
     - wall_ms: the clock request timestamps come from (epoch ms).
     - ledger: share the weight budget with earlier runs (None: remote hosts, and loopback
       sandboxes that name their instance; ledger.py).
+    - advice: what to do about an exchange code, where the caller knows better than
+      the code table (errors.CODES), e.g. the invite-code format the app's spec defines.
     """
 
     timeout: float = 30.0
@@ -49,6 +51,7 @@ class ConnectionSettings:
     max_body: int = MAX_BODY
     wall_ms: Callable[[], int] = field(default=wall_ms, repr=False)
     ledger: bool | None = False
+    advice: Mapping[int, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if not 0 < self.timeout < float("inf"):

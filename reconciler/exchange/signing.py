@@ -66,3 +66,13 @@ def _text(value: object) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value)
+
+
+_BINDING_DOMAIN = "leaderctl-binding-v1"
+
+
+def keyed(key: str, purpose: str, value: str) -> str:
+    """Lowercase hex HMAC-SHA256 of `value` for `purpose`, keyed with `key` (the API secret):
+    what binds a secret into a digest or a saved plan (reconciler/binding.py says why)."""
+    message = f"{_BINDING_DOMAIN}\0{purpose}\0{value}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()

@@ -17,8 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-from reconciler.github import core
-
 
 def _canonical(value) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
@@ -27,7 +25,7 @@ def _canonical(value) -> str:
 def canonical_plan(plan) -> dict:
     leaders = []
     sealed = {lp.name: getattr(lp, "sealed", None) for lp in plan.leaders}
-    for lp in core.plan_dict(plan)["leaders"]:
+    for lp in plan.to_dict()["leaders"]:
         changes = [
             {k: c.get(k) for k in ("path", "field", "action", "before", "after")}
             for c in lp.get("changes", [])

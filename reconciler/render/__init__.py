@@ -11,7 +11,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from reconciler import redact
-from reconciler.model import Action, Change, LeaderOutcome, LeaderStatus
+from reconciler.model import Action, Change, LeaderOutcome
 from reconciler.render.escape import for_terminal
 from reconciler.spec import SENSITIVE_TEXT
 
@@ -76,19 +76,9 @@ def drift_words(change: Change, *, field: bool = True) -> str:
     return f"{change.path}: {shown(change, change.before)} changed outside the config: enabled on the exchange, not in the config"
 
 
-def as_json_value(change: Change, value):
-    """One value of a change in the plan JSON (CONTRACT §4)."""
-    if value is None:
-        return None
-    if change.sensitive:
-        return SENSITIVE_TEXT
-    return value if change.setting is None else change.setting.codec.to_json(value)
-
-
 def summary(plan) -> dict:
-    """CONTRACT §4's order: leaders, changes, in_sync, blocked, error."""
-    order = (LeaderStatus.CHANGES, LeaderStatus.IN_SYNC, LeaderStatus.BLOCKED, LeaderStatus.ERROR)
-    return {"leaders": len(plan.leaders), **{status.value: plan.count(status) for status in order}}
+    """The plan's counts (`Plan.summary`): leaders, changes, in_sync, blocked, error."""
+    return plan.summary()
 
 
 def result_summary(result) -> dict:

@@ -1,46 +1,30 @@
-"""Plan and apply reports as JSON (CONTRACT.md section 4)."""
+"""Plan and apply reports as JSON (docs/contract.md, "Plan JSON"): the plan's own
+`to_dict` (reconciler/model.py), every secret masked on the way out."""
 from __future__ import annotations
 
 import json
 
-from reconciler.model import Action
+from reconciler.model import FORMAT_VERSION, Change, LeaderPlan
 from reconciler.redact import mask_tree
-from reconciler.render import as_json_value, result_summary, summary
+from reconciler.render import result_summary
 
-FORMAT_VERSION = "1"
-
-
-def change_dict(c, explain: bool = False) -> dict:
-    out = {"path": c.path, "field": c.field, "action": c.action.value}
-    if c.action is not Action.ADD:
-        out["before"] = as_json_value(c, c.before)
-    if c.action is not Action.REMOVE:
-        out["after"] = as_json_value(c, c.after)
-    if explain and c.source is not None:
-        out["source"] = {"file": c.source.file, "line": c.source.line, "col": c.source.col, "from": c.source.origin}
-    return out
+__all__ = ["FORMAT_VERSION", "change_dict", "leader_dict", "plan_dict", "plan", "result"]
 
 
-def leader_dict(lp, explain: bool = False) -> dict:
-    out = {
-        "name": lp.name,
-        "status": lp.status.value,
-        "changes": [change_dict(c, explain) for c in lp.changes],
-        "follower_removals": list(lp.follower_removals),
-        "problems": [{"code": p.code, "message": p.message} for p in lp.problems],
-        "ignored": list(lp.ignored),
-    }
-    if lp.held is not None:  # only when the policy's windows hold it (docs/contract.md §10)
-        out["held"] = {"until": lp.held.until.strftime("%Y-%m-%dT%H:%M:%SZ") if lp.held.until else None, "window": lp.held.window}
-    return out
+def change_dict(c: Change, explain: bool = False) -> dict:
+    return c.to_dict(explain)
+
+
+def leader_dict(lp: LeaderPlan, explain: bool = False) -> dict:
+    return lp.to_dict(explain)
 
 
 def plan_dict(plan, explain: bool = False) -> dict:
-    return {"format_version": FORMAT_VERSION, "leaders": [leader_dict(lp, explain) for lp in plan.leaders], "summary": summary(plan)}
+    return plan.to_dict(explain)
 
 
 def plan(plan, color: bool = False, explain: bool = False) -> str:
-    return json.dumps(mask_tree(plan_dict(plan, explain)), indent=2) + "\n"
+    return json.dumps(mask_tree(plan.to_dict(explain)), indent=2) + "\n"
 
 
 def validation(desired=None, error=None) -> str:
@@ -60,12 +44,12 @@ def result(result, color: bool = False) -> str:
 
     leaders = []
     for r in result.leaders:
-        d = leader_dict(r.plan)
+        d = r.plan.to_dict()
         d["result"] = r.result.value
         d["follower_results"] = {str(k): v.value for k, v in r.removals.items()}
         d["messages"] = list(r.messages)
         leaders.append(d)
-    counts = summary(Plan(leaders=[r.plan for r in result.leaders]))
+    counts = Plan(leaders=[r.plan for r in result.leaders]).summary()
     counts["results"] = result_summary(result)
     doc = {"format_version": FORMAT_VERSION, "leaders": leaders, "summary": counts}
     if result.interrupted:

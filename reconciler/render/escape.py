@@ -5,7 +5,8 @@ names, order fields) or from GitHub. Each function first masks every known secre
 (`reconciler.redact`), then escapes for its sink:
 
 - `for_terminal`: control and format characters (ESC, BEL, CR, LF, C1 controls, bidi
-  overrides, zero-width and line separators) as visible `\\x1b` / `\\u202e` escapes,
+  overrides, zero-width and line separators) as visible `\\x1b` / `\\u202e` escapes
+  (`reconciler.text`, which the exchange's error messages use too),
   so nothing moves a cursor, retitles a window, forges a line or reorders text.
 - `for_markdown`: inline markdown that renders nothing: the text in code spans (each
   fenced by more backticks than any run inside), its pipes between them as `\\|`, so
@@ -25,31 +26,15 @@ from __future__ import annotations
 import re
 
 from reconciler import redact
+from reconciler.text import controls_visible
 
 MARKDOWN_LIMIT = 500  # characters of exchange text in one markdown value
 SLACK_LIMIT = 3000
 ELLIPSIS = "…"
 
-_ESCAPED_CATEGORIES = ("Cc", "Cf", "Cs", "Zl", "Zp")  # controls, format (bidi, zero-width), surrogates, separators
 _BACKTICKS = re.compile(r"`+")
 _SLACK_MENTION = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
 _WORD_JOINER = "\u2060"
-
-
-def _visible(char: str, category) -> str:
-    if category(char) not in _ESCAPED_CATEGORIES:
-        return char
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
-
-
-def controls_visible(text: str) -> str:
-    """Control and format characters as visible escapes (no masking, no cut)."""
-    if text.isprintable():  # the common case: nothing to do (a space is printable, U+00A0 is not)
-        return text
-    from unicodedata import category  # only here, for start-up time
-
-    return "".join(_visible(c, category) for c in text)
 
 
 def _cut(text: str, limit: int | None) -> str:

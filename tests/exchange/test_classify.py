@@ -8,25 +8,21 @@ import pytest
 
 from reconciler.errors import LeaderctlError
 from reconciler.exchange import (
-    BackendTimeoutError,
+    AccessDeniedError,
     BannedError,
     ConnectionClosedError,
     EndpointNotFoundError,
-    ExchangeError,
     FirewallError,
     InterruptedRequest,
-    InvalidParameterError,
     OutcomeUnknownError,
     RateLimitedError,
+    RejectedError,
     ResponseTooLargeError,
     ServerError,
-    SignatureError,
-    TimestampError,
     TLSVerificationError,
+    TransientError,
     TransportError,
-    UnexpectedBackendResponseError,
     UnexpectedResponseError,
-    UnknownError,
 )
 from reconciler.exchange.classify import Call, Kind, NoAnswer, Why, classify, retry_after
 
@@ -45,7 +41,7 @@ def w(code, msg="m", data=None):
 R, U, D, E, H, W, S = Kind.RETRY, Kind.UNKNOWN, Kind.DONE, Kind.ERROR, Kind.HALT, Kind.WAIT, Kind.RESYNC
 
 TABLE = [
-    # call, status, payload, headers, kind, error class
+    # call, status, payload, headers, kind, error class (or, for a code: its kind and the code)
     (READ, 200, w(200, data={"a": 1}), {}, D, None),
     (WRITE, 200, w(200), {}, D, None),
     (WRITE, 200, w("200"), {}, D, None),
@@ -68,28 +64,28 @@ TABLE = [
     (DELETE, 504, b"", {}, U, OutcomeUnknownError),
     (WRITE, 599, w(-1003), {}, U, OutcomeUnknownError),
     # transient and "execution status unknown" codes
-    (READ, 200, w(-1000), {}, R, UnknownError),
+    (READ, 200, w(-1000), {}, R, (TransientError, -1000)),
     (WRITE, 200, w(-1000), {}, U, OutcomeUnknownError),
-    (WRITE, 400, w(-1000), {}, E, UnknownError),  # a 4XX is a rejection
-    (READ, 200, w(-1006), {}, R, UnexpectedBackendResponseError),
-    (READ, 400, w(-1007), {}, R, BackendTimeoutError),
+    (WRITE, 400, w(-1000), {}, E, (TransientError, -1000)),  # a 4XX is a rejection
+    (READ, 200, w(-1006), {}, R, (TransientError, -1006)),
+    (READ, 400, w(-1007), {}, R, (TransientError, -1007)),
     (WRITE, 200, w(-1006), {}, U, OutcomeUnknownError),
     (WRITE, 400, w(-1007), {}, U, OutcomeUnknownError),
     (DELETE, 200, w("-1007"), {}, U, OutcomeUnknownError),
     # clock
-    (READ, 400, w(-1021), {}, S, TimestampError),
-    (WRITE, 200, w(-1021), {}, S, TimestampError),
-    (TIME, 200, w(-1021), {}, E, TimestampError),  # the clock read itself: never resync (it would recurse)
+    (READ, 400, w(-1021), {}, S, (AccessDeniedError, -1021)),
+    (WRITE, 200, w(-1021), {}, S, (AccessDeniedError, -1021)),
+    (TIME, 200, w(-1021), {}, E, (AccessDeniedError, -1021)),  # the clock read itself: never resync (it would recurse)
     # definite answers
-    (READ, 400, w(-1022), {}, E, SignatureError),
-    (WRITE, 200, w(-1130, "Data sent for paramter 'x' is not valid."), {}, E, InvalidParameterError),
-    (WRITE, 200, w(-99999, "odd"), {}, E, ExchangeError),
+    (READ, 400, w(-1022), {}, E, (AccessDeniedError, -1022)),
+    (WRITE, 200, w(-1130, "Data sent for paramter 'x' is not valid."), {}, E, (RejectedError, -1130)),
+    (WRITE, 200, w(-99999, "odd"), {}, E, (RejectedError, -99999)),
     (READ, 403, b"<html>", {}, E, FirewallError),
     (WRITE, 403, None, {}, E, FirewallError),
     (READ, 404, None, {}, E, EndpointNotFoundError),
     (READ, 404, w(-1000, "unknown"), {}, E, EndpointNotFoundError),
     (WRITE, 404, None, {}, E, EndpointNotFoundError),
-    (READ, 404, w(-1130), {}, E, InvalidParameterError),  # a documented code says more than the status
+    (READ, 404, w(-1130), {}, E, (RejectedError, -1130)),  # a documented code says more than the status
     # answers that are not the wrapper
     (READ, 200, None, {}, E, UnexpectedResponseError),
     (READ, 200, {"data": 1}, {}, E, UnexpectedResponseError),
@@ -99,11 +95,11 @@ TABLE = [
     (READ, 200, w(200.5), {}, E, UnexpectedResponseError),
     (READ, 200, [1, 2], {}, E, UnexpectedResponseError),
     (READ, 301, None, {"Location": "https://evil.example/"}, E, UnexpectedResponseError),
-    (READ, 400, None, {}, E, ExchangeError),
+    (READ, 400, None, {}, E, RejectedError),
     (WRITE, 200, None, {}, U, OutcomeUnknownError),  # malformed 2XX on a write: it may have been applied
     (WRITE, 201, {"ok": True}, {}, U, OutcomeUnknownError),
     (WRITE, 301, None, {}, U, OutcomeUnknownError),
-    (WRITE, 400, None, {}, E, ExchangeError),
+    (WRITE, 400, None, {}, E, RejectedError),
     (WRITE, 400, w(200), {}, U, OutcomeUnknownError),  # "success" with an error status: unknown
     (READ, 400, w(200), {}, E, UnexpectedResponseError),
 ]
@@ -117,8 +113,11 @@ def test_classify_table(call, status, payload, headers, kind, error):
     if error is None:
         assert decision.error is None
     else:
+        error, code = error if isinstance(error, tuple) else (error, None)
         assert type(decision.error) is error
         assert isinstance(decision.error, LeaderctlError)
+        if code is not None:
+            assert decision.error.code == code
 
 
 NO_ANSWER = [

@@ -10,32 +10,14 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from codes_kit import raises_code
 from reconciler.exchange import (
-    ERRORS,
+    CODE,
     RetryPolicy,
-    ApiKeyFormatError,
-    ApiKeyRejectedError,
     BannedError,
     Connection,
     ConnectionSettings,
-    CooldownWindowError,
-    FollowerHasPositionError,
-    FollowerNotFoundError,
-    InvalidLeaderConfigError,
-    InvalidParameterError,
-    InviteCodeInvalidError,
-    InviteCodeSensitiveError,
-    InviteCodeTakenError,
-    InviteSwitchError,
-    LeaderNotFoundError,
-    LevelConfigNotFoundError,
-    MissingParameterError,
-    NotLeaderError,
     OutcomeUnknownError,
-    PositionTypeChangeError,
-    ReadOnlyKeyError,
-    SignatureError,
-    SymbolChangeError,
 )
 from reconciler.sandbox import Fault, Sandbox
 
@@ -100,7 +82,7 @@ def test_signed_requests_are_accepted(sandbox, client):
 
 
 def test_a_wrong_secret_is_rejected(sandbox, conn, acct):
-    with pytest.raises(SignatureError) as info:
+    with raises_code(-1022) as info:
         conn.leader(acct.api_key, acct.readonly_api_secret).get_config()
     assert info.value.code == -1022 and str(info.value).startswith("the signature was rejected (-1022)")
     assert_secret_free(full_text(info.value), secrets_of(acct))
@@ -124,11 +106,11 @@ def test_put_config_round_trip_keeps_decimals_exact(sandbox, client):
 def test_read_only_key_reads_but_cannot_write(sandbox, conn, acct):
     readonly = conn.leader(acct.readonly_api_key, acct.readonly_api_secret)
     body = body_of(readonly.get_config())
-    with pytest.raises(ReadOnlyKeyError) as info:
+    with raises_code(-1020) as info:
         readonly.put_config(body)
     assert str(info.value) == ("this API key is read-only (-1020): "
                                "plan works, apply needs a key with write permission")
-    with pytest.raises(ReadOnlyKeyError):
+    with raises_code(-1020):
         readonly.remove_follower(1)
 
 
@@ -136,38 +118,38 @@ def test_non_leader_accounts(sandbox, conn):
     nolead = sandbox.ensure_account("nolead", leader=False)
     client = conn.leader(nolead.api_key, nolead.api_secret)
     for call in (client.get_config, client.get_symbols, client.get_current_orders, client.get_followers):
-        with pytest.raises(NotLeaderError) as info:
+        with raises_code(-120041) as info:
             call()
         assert "not an active copy-trading leader (-120041)" in str(info.value)
-    with pytest.raises(LeaderNotFoundError):
+    with raises_code(-120047):
         client.remove_follower(1)
 
 
 @pytest.mark.parametrize(
-    "changes, error",
+    "changes, code",
     [
-        ({"symbolIds": ["ETH-SWAP-USDT"]}, SymbolChangeError),  # BTC has a current lead order
-        ({"leadPositionType": 1}, PositionTypeChangeError),
-        ({"unLeadType": 1, "unLeadStartTime": 1717286400000, "unLeadEndTime": 1717200000000}, CooldownWindowError),
-        ({"profitRate": Decimal("0.9")}, InvalidLeaderConfigError),
-        ({"recommendShare": 1, "recommendShareRate": Decimal("0")}, InvalidLeaderConfigError),
-        ({"isNeedInvite": 1, "inviteCode": "abc"}, InviteCodeInvalidError),
-        ({"isNeedInvite": 1, "inviteCode": "TOOBIT88"}, InviteCodeSensitiveError),
-        ({"profitPeriod": 30}, InvalidParameterError),
-        ({"unLeadType": None}, MissingParameterError),
+        ({"symbolIds": ["ETH-SWAP-USDT"]}, -32090),  # BTC has a current lead order
+        ({"leadPositionType": 1}, -32093),
+        ({"unLeadType": 1, "unLeadStartTime": 1717286400000, "unLeadEndTime": 1717200000000}, -120078),
+        ({"profitRate": Decimal("0.9")}, -120072),
+        ({"recommendShare": 1, "recommendShareRate": Decimal("0")}, -120072),
+        ({"isNeedInvite": 1, "inviteCode": "abc"}, -120512),
+        ({"isNeedInvite": 1, "inviteCode": "TOOBIT88"}, -120511),
+        ({"profitPeriod": 30}, -1130),
+        ({"unLeadType": None}, -1102),
     ],
 )
-def test_put_config_rules(sandbox, client, changes, error):
+def test_put_config_rules(sandbox, client, changes, code):
     before = client.get_config()
     body = {k: v for k, v in body_of(before, **changes).items() if v is not None}
-    with pytest.raises(error) as info:
+    with raises_code(code) as info:
         client.put_config(body)
-    assert info.value.code == error.code and info.value.endpoint == f"PUT {CONFIG}"
+    assert info.value.code == code and info.value.endpoint == f"PUT {CONFIG}"
     assert client.get_config() == before  # nothing changed
 
 
 def test_invalid_parameter_names_the_parameter(client):
-    with pytest.raises(InvalidParameterError) as info:
+    with raises_code(-1130) as info:
         client.get_trade_data(8)
     assert "'type'" in str(info.value) and "(-1130" in str(info.value)
     assert client.get_trade_data(30)[0]["tradingDays"] <= 30
@@ -177,12 +159,12 @@ def test_invite_code_taken_and_switch_rules(sandbox, conn, client):
     other = sandbox.ensure_account("desk-eth")
     other_client = conn.leader(other.api_key, other.api_secret)
     other_client.put_config(body_of(other_client.get_config(), isNeedInvite=1, inviteCode="DESKETH26"))
-    with pytest.raises(InviteCodeTakenError) as info:
+    with raises_code(-120510) as info:
         client.put_config(body_of(client.get_config(), isNeedInvite=1, inviteCode="desketh26"))
     assert "DESKETH26" not in (str(info.value) + repr(info.value)).upper()
     sandbox.account_state("desk-eth")["custom_profit_ratio"] = True
     sandbox.save()
-    with pytest.raises(InviteSwitchError):
+    with raises_code(-120073):
         other_client.put_config(body_of(other_client.get_config(), isNeedInvite=0))
 
 
@@ -190,7 +172,7 @@ def test_missing_level_config(sandbox, client):
     body = body_of(client.get_config())
     del sandbox.account_state("desk-btc")["level"]
     sandbox.save()
-    with pytest.raises(LevelConfigNotFoundError):
+    with raises_code(-120067):
         client.put_config(body)
 
 
@@ -199,24 +181,24 @@ def test_follower_removal_codes(sandbox, client):
     free = next(f["user_id"] for f in followers if not f["has_position"])
     busy = next(f["user_id"] for f in followers if f["has_position"])
     client.remove_follower(free)
-    with pytest.raises(FollowerNotFoundError) as info:
+    with raises_code(-32045) as info:
         client.remove_follower(free)
     assert "already gone" in str(info.value)
-    with pytest.raises(FollowerHasPositionError):
+    with raises_code(-120055):
         client.remove_follower(busy)
 
 
 def test_unknown_and_malformed_keys(conn, acct):
-    with pytest.raises(ApiKeyRejectedError):
+    with raises_code(-2015):
         conn.leader("A" * 64, acct.api_secret).get_config()
-    with pytest.raises(ApiKeyFormatError):
+    with raises_code(-2014):
         conn.leader("short-key", acct.api_secret).get_config()
 
 
-@pytest.mark.parametrize("code", sorted(c for c in ERRORS if c not in (-1000, -1001, -1003, -1006, -1007, -1021)))
+@pytest.mark.parametrize("code", sorted(c for c in CODE if c not in (-1000, -1001, -1003, -1006, -1007, -1021)))
 def test_every_documented_code_surfaces_typed(sandbox, client, code):
     sandbox.inject(Fault(method="GET", path_prefix=CONFIG, kind="error_code", code=code))
-    with pytest.raises(ERRORS[code]) as info:
+    with raises_code(code) as info:
         client.get_config()
     assert info.value.code == code and f"({code}" in str(info.value)
     assert len(sandbox.requests) == 1
@@ -418,3 +400,16 @@ def test_no_secret_in_any_output(sandbox, acct, caplog, capsys):
         secrets = [*secrets_of(acct), INVITE_CODE]
         for blob in (text, out.out, out.err, repr(conn), repr(client), *(full_text(e) for e in errors)):
             assert_secret_free(blob, secrets)
+
+
+def test_the_callers_advice_reaches_the_error(sandbox, acct):
+    """The app's own rule text comes in through ConnectionSettings (the package imports no app rule)."""
+    from reconciler.spec import EXCHANGE_ADVICE, INVITE_CODE
+
+    settings = ConnectionSettings(retry=FAST_RETRY, timeout=5, advice=EXCHANGE_ADVICE)
+    with Connection(sandbox.url, settings=settings) as conn:
+        client = conn.leader(acct.api_key, acct.api_secret)
+        with raises_code(-120512) as info:
+            client.put_config(body_of(client.get_config(), isNeedInvite=1, inviteCode="abc"))
+    assert str(info.value) == f"the invite code format is invalid (-120512): use {INVITE_CODE.rule_text()}"
+    assert "abc" not in str(info.value)
