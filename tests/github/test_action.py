@@ -123,8 +123,8 @@ def installed(tmp_path_factory):
     for name in ("reconciler", "requirements", "schemas"):
         shutil.copytree(ROOT / name, checkout / name, ignore=shutil.ignore_patterns("__pycache__"))
     env = {"ACTION_PATH": str(checkout), "PYTHON": sys.executable, "VENV": str(tmp / "venv")}
-    if LOCAL_WHEELS.is_dir():  # offline: only the machine's wheels
-        env.update({"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(LOCAL_WHEELS)})
+    if LOCAL_WHEELS.is_dir():  # the machine's wheels first; the index for a pin they lack (cronsim)
+        env.update({"PIP_FIND_LINKS": str(LOCAL_WHEELS)})
     r = _bash(step("install")["run"], tmp, env)
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.startswith("leaderctl, version ")

@@ -124,7 +124,7 @@ def test_many_follower_removals_need_a_reviewed_plan(kit):
     ids = ", ".join(str(100000100 + i) for i in range(11))
     kit.edit("examples/desk-btc.yaml", "remove: [100000027]", f"remove: [{ids}]")
     r = _apply(kit, "--no-verify-plan")
-    assert r.code == 1 and "more than 10 followers to remove for desk-btc: pass --force" in r.stderr
+    assert r.code == 1 and "more than 10 followers to remove for desk-btc (the policy's max_follower_removals, examples/policy.yaml:" in r.stderr and ": pass --force to confirm (nothing was written)" in r.stderr
     assert kit.exchange_writes() == []
     _reviewed(kit)
     r = _apply(kit)
