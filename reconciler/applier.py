@@ -13,14 +13,16 @@ are settled, and what never began is reported `not_started`.
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from enum import StrEnum
 
 from reconciler.errors import LeaderctlError
 from reconciler.live import refresh_config
-from reconciler.model import LeaderOutcome, LeaderPlan, LeaderResult, LeaderStatus, Reading, Removal, Result
+from reconciler.model import Hold, LeaderOutcome, LeaderPlan, LeaderResult, LeaderStatus, Reading, Removal, Result
 from reconciler.planner import fingerprint, plan_leader, remaining
 from reconciler.runner import read_live, sealed
 from reconciler.spec import SETTINGS, SYMBOLS_PATH
@@ -60,9 +62,13 @@ def outcome(put: PutOutcome, removals: dict[int, Removal]) -> LeaderOutcome:
 
 
 class Applier:
-    def __init__(self, session, *, stop: threading.Event | None = None, max_put_attempts: int = 2, ignore_windows: bool = False):
+    def __init__(self, session, *, stop: threading.Event | None = None, max_put_attempts: int = 2, ignore_windows: bool = False,
+                 hold_now: Callable[[LeaderPlan], Hold | None] | None = None):
         self.session = session
         self.ignore_windows = ignore_windows
+        # asked just before a leader's first write (windows.hold_now): a leader the plan did
+        # not hold may be held by then; one the plan held stays held
+        self.hold_now = hold_now
         self.stop = stop or threading.Event()
         self.max_put_attempts = max_put_attempts
         self._lock = threading.Lock()
@@ -87,6 +93,11 @@ class Applier:
             return LeaderResult(lp, LeaderOutcome.BLOCKED, [p.message for p in lp.problems])
         if lp.status is LeaderStatus.ERROR or reading is None or reading.client is None:
             return LeaderResult(lp, LeaderOutcome.FAILED, [p.message for p in lp.problems] or ["the leader could not be planned"])
+        if lp.held is None and self.hold_now is not None and not self.ignore_windows and not self.stop.is_set():
+            if (late := self.hold_now(lp)) is not None:  # a window opened after the plan was made
+                lp = dataclasses.replace(lp, held=late)
+                return LeaderResult(lp, LeaderOutcome.HELD, [f"nothing written: {late.line()} (the window opened after the plan was "
+                                                             "made); apply again then, or pass --ignore-windows"])
         if lp.held is not None and not self.ignore_windows:  # no write at all: its PUT would carry the held value
             return LeaderResult(lp, LeaderOutcome.HELD, [f"nothing written: {lp.held.line()}; apply again then, or pass --ignore-windows"])
         res = LeaderResult(lp, LeaderOutcome.IN_SYNC)

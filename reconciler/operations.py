@@ -91,7 +91,10 @@ def apply(req: ApplyRequest, connect: Connect, *, show: Callable[[Plan], None], 
             raise UsageError("apply cancelled: nothing was written")
         from reconciler.applier import Applier
 
-        applier = Applier(session, stop=interrupts.stop, ignore_windows=req.ignore_windows)
+        from reconciler import windows
+
+        applier = Applier(session, stop=interrupts.stop, ignore_windows=req.ignore_windows,
+                          hold_now=(lambda lp: windows.hold_now(desired.policy, lp)) if desired.policy.windows else None)
         interrupts.writing(applier.writes)
         result = applier.apply(the_plan.leaders, readings)
     return desired, result

@@ -178,6 +178,14 @@ def _hold_one(ws: tuple[Window, ...], at: datetime) -> Hold | None:
     return Hold(None, culprit.index, culprit.describe())
 
 
+def hold_now(policy: Policy, lp) -> Hold | None:
+    """Whether the windows hold `lp`'s writes at this minute (apply asks just before a
+    leader's first write: a window may open while apply waits at its prompt or its queue)."""
+    if not policy.windows or not lp.writes:
+        return None
+    return hold(policy.windows, lp.name, lp.touches, now())
+
+
 def hold_plan(plan: Plan, policy: Policy, at: datetime) -> Plan:
     """Set `held` on every leader whose writes the policy's windows hold at `at`.
 

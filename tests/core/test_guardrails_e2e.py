@@ -151,3 +151,22 @@ def test_a_saved_plan_made_while_held_applies_once_the_window_is_over(exchange, 
     monkeypatch.setenv("LEADERCTL_NOW", OUTSIDE)
     r = exchange.run("apply", "--auto-approve", "--plan", exchange.tmp / "p.json")
     assert r.exit_code == 0, r.stdout + r.stderr
+
+
+def test_a_window_that_opens_after_the_plan_was_made_holds_the_write(exchange, monkeypatch):
+    """Windows are asked again just before each leader's first write: apply may wait at its
+    prompt (or its queue) past a window's start; the plan's 06:59 is not the write's 07:30."""
+    from datetime import datetime, timezone
+
+    from reconciler import windows
+
+    cfg = setup(exchange)
+    instants = iter([datetime(2026, 12, 8, 6, 59, tzinfo=timezone.utc)])
+    monkeypatch.setattr(windows, "now", lambda: next(instants, datetime(2026, 12, 8, 7, 30, tzinfo=timezone.utc)))
+    r = exchange.run("apply", "--auto-approve", "--format", "json", cfg)
+    assert r.exit_code == 3, r.stdout  # other applied, desk-a held at write time
+    report = {lp["name"]: lp for lp in json.loads(r.stdout)["leaders"]}
+    assert report["desk-a"]["result"] == "held" and report["other"]["result"] == "applied"
+    assert report["desk-a"]["held"] == {"until": "2026-12-08T08:00:00Z", "window": 0}
+    assert len(exchange.puts()) == 1 and exchange.config("desk-a")["profitRate"] == "0.08"  # only other's PUT
+    assert exchange.config("other")["profitRate"] == "0.1"
