@@ -163,6 +163,8 @@ def summary_line(plan, *, drift: bool = False) -> str:
     others = sum(1 for lp in plan.leaders if needs_attention(lp)) - s["blocked"] - s["error"]
     if others:
         parts.append(f"⏸️ {others} not planned")
+    if held := sum(1 for lp in plan.leaders if lp.held is not None):
+        parts.append(f"🕒 {held} held by the policy's windows")
     parts.append(f"✅ {len(quiet_leaders(plan, drift))} in sync")
     return " · ".join(parts)
 

@@ -73,7 +73,9 @@ def test_deny_active_holds_the_leader_it_governs_and_writes_the_others(exchange,
     assert "held" not in by["other"]  # the pattern desk-* does not match it
     text = exchange.run("plan", cfg).stdout
     assert 'held until 2026-12-08T08:00:00Z by policy windows[0] (deny "0 7 * * *" for 1h)' in text
-    assert "held until 2026-12-08T08:00:00Z" in exchange.run("plan", "--format", "markdown", cfg).stdout
+    assert "Plan: 2 leaders with changes, 0 in sync, 0 blocked, 0 errors. 1 held by the policy's windows (apply writes nothing for them now)." in text
+    markdown = exchange.run("plan", "--format", "markdown", cfg).stdout
+    assert "held until 2026-12-08T08:00:00Z" in markdown and " · 🕒 1 held by the policy's windows · " in markdown
     r = exchange.run("apply", "--auto-approve", "--format", "json", cfg)
     assert r.exit_code == 3  # other applied, desk-a held
     report = {lp["name"]: lp for lp in json.loads(r.stdout)["leaders"]}
