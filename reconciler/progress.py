@@ -62,10 +62,12 @@ class Snapshot:
         return self.done >= self.total
 
     def eta(self) -> float | None:
-        """Seconds left at the pace so far (at least the pause on now); None before the first leader."""
+        """Seconds left: the pause on now, then the rest at the pace so far outside pauses;
+        None before the first leader."""
         if self.finished or self.done == 0:
             return None
-        return max(self.elapsed / self.done * (self.total - self.done), self.paused_left)
+        working = max(self.elapsed - (self.waited - self.paused_left), 1e-3)
+        return self.paused_left + working / self.done * (self.total - self.done)
 
 
 def duration(seconds: float) -> str:

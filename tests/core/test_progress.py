@@ -33,10 +33,12 @@ def test_durations(seconds, text):
     (Snapshot(READING, 0, 200), "reading 0/200 leaders, 0 requests"),
     (Snapshot(READING, 50, 200, requests=75, elapsed=10), "reading 50/200 leaders, 75 requests, ETA 30 s"),
     (Snapshot(READING, 1, 2, requests=1, elapsed=1), "reading 1/2 leaders, 1 request, ETA 1.0 s"),
-    # a pause on now: it says so, and the ETA is at least the pause
+    # a pause on now: it says so, and the ETA is the pause, then the pace outside pauses (5 s for 50)
     (Snapshot(READING, 50, 200, requests=75, waits=1, waited=40, paused_left=35, elapsed=10),
-     "reading 50/200 leaders, 75 requests, 1 rate-limit wait (40 s), paused 35 s (rate limited), ETA 35 s"),
-    (Snapshot(WRITING, 3, 15, requests=9, waits=2, waited=7.5, elapsed=3),
+     "reading 50/200 leaders, 75 requests, 1 rate-limit wait (40 s), paused 35 s (rate limited), ETA 50 s"),
+    (Snapshot(READING, 50, 200, requests=75, waits=1, waited=5, elapsed=15),  # after the pause: 10 s for 50
+     "reading 50/200 leaders, 75 requests, 1 rate-limit wait (5.0 s), ETA 30 s"),
+    (Snapshot(WRITING, 3, 15, requests=9, waits=2, waited=7.5, elapsed=10.5),
      "writing 3/15 leaders, 9 requests, 2 rate-limit waits (7.5 s), ETA 12 s"),
     (Snapshot(READING, 10, 200, requests=20, throttled=True, elapsed=5),
      "reading 10/200 leaders, 20 requests, waiting for the weight budget, ETA 1 min 35 s"),
