@@ -81,12 +81,31 @@ class Applier:
             return sorted(self._in_flight.values()), self._sent
 
     def apply(self, plans: list[LeaderPlan], readings: dict[str, Reading]) -> Result:
+        """Every leader's result; the session's progress shows the leaders that write."""
+        from reconciler.progress import WRITING, progress_of
+
+        writing = {id(lp) for lp in plans if self._may_write(lp, readings.get(lp.name))}
         pool = ThreadPoolExecutor(self.session.parallelism, thread_name_prefix="apply")
         try:
-            futures = [pool.submit(self._one, lp, readings.get(lp.name)) for lp in plans]
-            return Result(leaders=[f.result() for f in futures], interrupted=self.stop.is_set(), ignored_windows=self.ignore_windows)
+            with progress_of(self.session).phase(WRITING, len(writing)) as tally:
+                futures = [pool.submit(self._counted, lp, readings.get(lp.name), tally if id(lp) in writing else None)
+                           for lp in plans]
+                results = [f.result() for f in futures]
+            return Result(leaders=results, interrupted=self.stop.is_set(), ignored_windows=self.ignore_windows)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
+
+    def _may_write(self, lp: LeaderPlan, reading: Reading | None) -> bool:
+        """Whether `_one` may send something for this leader (what the progress counts)."""
+        if not lp.writes or reading is None or reading.client is None:
+            return False
+        return lp.status not in (LeaderStatus.BLOCKED, LeaderStatus.ERROR) and (lp.held is None or self.ignore_windows)
+
+    def _counted(self, lp: LeaderPlan, reading: Reading | None, tally) -> LeaderResult:
+        result = self._one(lp, reading)
+        if tally is not None:
+            tally.done(lp.name)
+        return result
 
     def _one(self, lp: LeaderPlan, reading: Reading | None) -> LeaderResult:
         if lp.status is LeaderStatus.BLOCKED:

@@ -60,7 +60,7 @@ def boundary(report: str | None = None):
 
 
 def exchange_options(fn):
-    """--leader/--endpoint/--sandbox/--parallelism/--timeout/-v/--no-color, before or after the command."""
+    """--leader/--endpoint/--sandbox/--parallelism/--timeout/-v/-q/--no-color, before or after the command."""
     opts = [
         click.option("--leader", "leaders", multiple=True, metavar="NAME", help="Limit the run to this leader (repeatable)."),
         click.option("--endpoint", metavar="URL", help="Exchange base URL (env LEADERCTL_ENDPOINT; default https://api.toobit.com)."),
@@ -69,6 +69,8 @@ def exchange_options(fn):
         click.option("--timeout", type=click.FloatRange(0, 3600, min_open=True), metavar="SECONDS",
                      help="Deadline of each request as a whole (env LEADERCTL_TIMEOUT; default 30)."),
         click.option("-v", "--verbose", is_flag=True, default=None, help="Log every request to stderr (also LEADERCTL_LOG=debug)."),
+        click.option("-q", "--quiet", is_flag=True, default=None,
+                     help="No progress on stderr (warnings and errors still; default: one updating line on a terminal, a few plain lines otherwise)."),
         click.option("--no-color", "no_color", is_flag=True, default=None, help="No colour (also NO_COLOR)."),
     ]
     for opt in reversed(opts):
@@ -116,7 +118,7 @@ def _merged(**local) -> dict:
 
     out["connect"] = Connect(
         endpoint=out.get("endpoint"), sandbox=bool(out.get("sandbox")), parallelism=out["parallelism"],
-        timeout=out.get("timeout"), verbose=verbose,
+        timeout=out.get("timeout"), verbose=verbose, progress=not out.get("quiet"),
     )
     return out
 

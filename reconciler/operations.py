@@ -25,11 +25,13 @@ class Connect:
     parallelism: int = 8
     timeout: float | None = None
     verbose: bool = False
+    progress: bool = True  # on stderr (reconciler.progress); False: --quiet
 
     def session(self):
         from reconciler.session import Session
 
-        return Session(self.endpoint, sandbox=self.sandbox, parallelism=self.parallelism, timeout=self.timeout, verbose=self.verbose)
+        return Session(self.endpoint, sandbox=self.sandbox, parallelism=self.parallelism, timeout=self.timeout,
+                       verbose=self.verbose, progress=self.progress)
 
 
 def load(paths) -> Desired:

@@ -105,27 +105,26 @@ def _problem_text(error: LeaderctlError) -> tuple[str, int | None]:
 class LivePlanner:
     """Plans a set of leaders against one session (the I/O around the pure planner)."""
 
-    def __init__(self, session, *, warn: Warn = _stderr, progress: bool | None = None):
+    def __init__(self, session, *, warn: Warn = _stderr):
         self.session = session
         self.warn = warn
-        self.progress = progress
 
     def plan(self, leaders: list[LeaderSpec], *, paths=(), config_fingerprint=None) -> tuple[Plan, dict[str, Reading]]:
-        """The plan, and per leader the Reading the applier continues from."""
-        n = len(leaders)
-        show = self.progress if self.progress is not None else n > 1
+        """The plan, and per leader the Reading the applier continues from (the session's
+        progress shows the leaders read)."""
+        from reconciler.progress import READING, progress_of
+
         parallel = self.session.parallelism
         leaders_pool = ThreadPoolExecutor(parallel, thread_name_prefix="leader")
         requests_pool = ThreadPoolExecutor(parallel * 2, thread_name_prefix="request")
         plans, readings = [], {}
         try:
-            futures = [leaders_pool.submit(self._one, leader, requests_pool) for leader in leaders]
-            for done, (leader, fut) in enumerate(zip(leaders, futures), 1):
-                plan, reading = fut.result()
-                plans.append(plan)
-                readings[leader.name] = reading
-                if show:
-                    self.warn(f"[{done}/{n}] {leader.name}: {plan.status.replace('_', ' ')}")
+            with progress_of(self.session).phase(READING, len(leaders)) as tally:
+                futures = [leaders_pool.submit(self._one, leader, requests_pool, tally) for leader in leaders]
+                for leader, fut in zip(leaders, futures):
+                    plan, reading = fut.result()
+                    plans.append(plan)
+                    readings[leader.name] = reading
         finally:  # on a ban or an interrupt: no new leader starts, nothing waits for the rest
             leaders_pool.shutdown(wait=False, cancel_futures=True)
             requests_pool.shutdown(wait=False, cancel_futures=True)
@@ -133,7 +132,7 @@ class LivePlanner:
         where = "sandbox" if getattr(self.session, "use_sandbox", False) else getattr(conn, "endpoint", None)
         return Plan(leaders=plans, config_fingerprint=config_fingerprint, paths=tuple(paths), endpoint=where), readings
 
-    def _one(self, leader: LeaderSpec, pool) -> tuple[LeaderPlan, Reading]:
+    def _one(self, leader: LeaderSpec, pool, tally) -> tuple[LeaderPlan, Reading]:
         try:
             leader = with_invite_code(leader, self.warn)
             client = self.session.client(leader)
@@ -141,5 +140,8 @@ class LivePlanner:
         except LeaderctlError as e:  # this leader's credentials, answers or errors: this leader only
             if e.stops_run:  # a ban or an interrupt: stop everything
                 raise
+            tally.done(leader.name)
             return error_plan(leader, *_problem_text(e)), Reading(leader)
-        return sealed(plan_leader(leader, live), client), Reading(leader, client, live)
+        planned = sealed(plan_leader(leader, live), client), Reading(leader, client, live)
+        tally.done(leader.name)
+        return planned

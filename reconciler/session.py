@@ -51,6 +51,7 @@ class Session:
         weight_per_minute: int | None = None,
         timeout: float | None = None,
         verbose: bool = False,
+        progress: bool = False,
     ):
         from reconciler.exchange import DEFAULT_ENDPOINT
 
@@ -61,6 +62,8 @@ class Session:
         self.weight_per_minute = weight_per_minute or _weight_from_env()
         self.timeout = timeout if timeout is not None else _timeout_from_env()
         self.verbose = verbose
+        self.show_progress = progress  # on stderr; plain lines with -v (request lines)
+        self.progress = None
         self.sandbox = None
         self.conn = None
 
@@ -83,6 +86,10 @@ class Session:
                 advice=EXCHANGE_ADVICE,
             )
             self.conn = Connection(self.endpoint, settings=settings)
+            from reconciler.progress import Progress
+
+            self.progress = Progress(enabled=self.show_progress, plain=self.verbose)
+            self.conn.limiter.observe(self.progress.tally)  # requests and rate-limit waits
         except BaseException:
             self.__exit__()
             raise

@@ -5,6 +5,13 @@ A rolling window: a request holds its weight from the moment it is admitted unti
 arrives, which is between those two moments, so within ANY window of that length
 the exchange sees at most `weight_per_minute` weight from this limiter, whatever
 the latency, concurrency or the exchange's own window alignment.
+
+An optional observer (`observe()`) is told what the limiter does, for a progress
+display: `admitted(weight)` as each request is let through (it is then sent),
+`paused(seconds)` when every request is held back (the exchange answered 429, or an
+earlier run's pause carried over), `throttled(seconds)` when a request waits for the
+budget. It is called with the limiter's lock held, from the request threads: it
+must be quick, never block and never call the limiter.
 """
 from __future__ import annotations
 
@@ -12,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 
 class Ticket:
@@ -25,6 +33,16 @@ class Ticket:
         self.inherited = inherited  # spent by an earlier run (preload)
 
 
+class Observer(Protocol):
+    """What a limiter tells its observer (see the module docstring)."""
+
+    def admitted(self, weight: int) -> None: ...
+
+    def paused(self, seconds: float) -> None: ...
+
+    def throttled(self, seconds: float) -> None: ...
+
+
 class WeightLimiter:
     """Thread-safe weight budget shared by every request to one host."""
 
@@ -34,6 +52,7 @@ class WeightLimiter:
         *,
         window_seconds: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        observer: Observer | None = None,
     ):
         if weight_per_minute < 1:
             raise ValueError("weight_per_minute must be at least 1")
@@ -48,6 +67,15 @@ class WeightLimiter:
         self._next_expiry = float("inf")  # nothing can expire before this: no scan needed
         self._paused_until = float("-inf")
         self._halt: Callable[[], BaseException] | None = None
+        self._observer = observer
+
+    def observe(self, observer: Observer | None) -> None:
+        """Tell `observer` from now on (None: nobody); a pause already on is told at once."""
+        with self._cond:
+            self._observer = observer
+            left = self._paused_until - self._clock()
+            if observer is not None and left > 0:
+                observer.paused(left)
 
     # -- admission ------------------------------------------------------------------
 
@@ -74,6 +102,8 @@ class WeightLimiter:
                 if delay == 0:
                     return self._admit(weight)
                 # None: every slot is in flight; a release() will wake us.
+                if delay is not None and self._observer is not None and now >= self._paused_until:
+                    self._observer.throttled(delay)
                 self._cond.wait(delay)
 
     def release(self, ticket: Ticket) -> None:
@@ -99,6 +129,8 @@ class WeightLimiter:
         """Admit nothing, in any thread, for `seconds` (the exchange said 429)."""
         with self._cond:
             self._paused_until = max(self._paused_until, self._clock() + max(0.0, seconds))
+            if self._observer is not None and seconds > 0:
+                self._observer.paused(seconds)
             self._cond.notify_all()
 
     def paused_remaining(self) -> float:
@@ -185,4 +217,6 @@ class WeightLimiter:
         ticket = Ticket(weight)
         self._tickets.append(ticket)
         self._used += weight
+        if self._observer is not None:
+            self._observer.admitted(weight)
         return ticket

@@ -134,3 +134,56 @@ def test_many_threads_never_exceed_the_budget_in_any_window():
     assert len(arrivals) == 24
     for i in range(len(arrivals) - budget):
         assert arrivals[i + budget] - arrivals[i] >= window - 1e-3
+
+
+class Recorder:
+    """An observer that records what the limiter tells it."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, float]] = []
+
+    def admitted(self, weight: int) -> None:
+        self.events.append(("admitted", weight))
+
+    def paused(self, seconds: float) -> None:
+        self.events.append(("paused", seconds))
+
+    def throttled(self, seconds: float) -> None:
+        self.events.append(("throttled", seconds))
+
+
+def test_the_observer_is_told_of_admissions_and_pauses():
+    clock = FakeClock()
+    seen = Recorder()
+    lim = WeightLimiter(3, clock=clock, observer=seen)
+    lim.try_acquire(2)
+    assert lim.try_acquire(2) is None  # refused: not admitted, nothing told
+    lim.pause(4)
+    lim.pause(0)  # no pause: nothing told
+    assert seen.events == [("admitted", 2), ("paused", 4)]
+
+
+def test_observe_tells_a_pause_already_on_and_can_be_undone():
+    clock = FakeClock()
+    lim = WeightLimiter(3, clock=clock)
+    lim.pause(10)  # e.g. an earlier run's pause, loaded before anyone observed
+    clock.now += 4
+    seen = Recorder()
+    lim.observe(seen)
+    assert seen.events == [("paused", pytest.approx(6))]
+    lim.observe(None)
+    clock.now += 6
+    lim.try_acquire()
+    assert seen.events == [("paused", pytest.approx(6))]
+
+
+def test_a_request_waiting_for_the_budget_is_told_as_throttled():
+    seen = Recorder()
+    lim = WeightLimiter(1, window_seconds=0.2, observer=seen)
+    with lim.slot():
+        pass
+    with lim.slot():  # waits up to 0.2 s for the first one's weight to expire
+        pass
+    kinds = [kind for kind, _ in seen.events]
+    assert kinds[0] == "admitted" and kinds[-1] == "admitted" and "throttled" in kinds
+    assert all(0 < s <= 0.2 for kind, s in seen.events if kind == "throttled")
