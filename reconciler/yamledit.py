@@ -130,7 +130,7 @@ def _child(node, key):
 def apply(text: str, edits: list[Edit]) -> str:
     """Every edit made at once; overlapping edits are a bug of the caller."""
     out, at = [], 0
-    for e in sorted(edits, key=lambda e: (e.start, e.end)):
+    for e in sorted(edits, key=_order):
         if e.start < at:
             raise ValueError("overlapping edits")
         out.append(text[at:e.start])
@@ -138,6 +138,14 @@ def apply(text: str, edits: list[Edit]) -> str:
         at = e.end
     out.append(text[at:])
     return "".join(out)
+
+
+def _order(e: Edit) -> tuple:
+    """By place; block insertions at the same place deepest first: a key added to an inner
+    mapping that ends where its parent ends must come before the parent's new keys, or it
+    would land under them."""
+    depth = len(e.text) - len(e.text.lstrip("\r\n").lstrip(" ")) - (len(e.text) - len(e.text.lstrip("\r\n")))
+    return (e.start, e.end, -depth if e.start == e.end else 0)
 
 
 # --- scalars ----------------------------------------------------------------------------------

@@ -19,6 +19,13 @@ import re
 
 from reconciler.sandbox import Sandbox
 
+# Property and fuzz tests explore new random cases on a developer's machine; CI (.ci/run sets
+# HYPOTHESIS_PROFILE=ci) runs the same fixed sequence each time, so a landing is reproducible.
+from hypothesis import settings as _hypothesis_settings
+
+_hypothesis_settings.register_profile("ci", derandomize=True)
+_hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
 LEADER = "/api/v2/copy-trading/leader"
 
 # the cross-run weight ledger (reconciler/exchange/ledger.py) of test runs stays out of ~/.cache

@@ -186,3 +186,17 @@ def test_a_mapping_losing_every_key_but_getting_new_ones_keeps_only_the_new_ones
     assert apply(text, rewrite(Source("f.yaml", text), ("c",), {"x"}, {"y": "4"})) == "c: {start: 1, end: 2, y: 4}\n"
     text = "c:\n  a: 1\n  b: 2\n"
     assert apply(text, rewrite(Source("f.yaml", text), ("c",), {"b"}, {"y": "4"})) == "c:\n  a: 1\n  y: 4\n"
+
+
+def test_keys_added_to_an_inner_mapping_and_its_parent_at_the_same_place_stay_in_their_mappings():
+    """Found by the refresh property test: cooldown ends where settings ends; its new `end`
+    must stay under cooldown when settings also gains referral_sharing."""
+    from reconciler.yamledit import Source, apply, insert
+
+    text = "leaders:\n  a:\n    settings:\n      cooldown:\n        enabled: false\n"
+    src = Source("x.yaml", text)
+    parent = insert(src, ("leaders", "a", "settings"), {"referral_sharing": {"enabled": "false"}})
+    inner = insert(src, ("leaders", "a", "settings", "cooldown"), {"end": "1"})
+    want = ("leaders:\n  a:\n    settings:\n      cooldown:\n        enabled: false\n        end: 1\n"
+            "      referral_sharing:\n        enabled: false\n")
+    assert apply(text, [parent, inner]) == want and apply(text, [inner, parent]) == want
