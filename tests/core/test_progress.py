@@ -209,3 +209,16 @@ def test_other_stderr_writes_erase_the_terminal_line_first(monkeypatch):
     before, after = text.split("warning: something\n")
     assert before.endswith(" \r")  # the line was erased before the warning
     assert "reading 1/2" in before
+
+
+def test_the_readme_shows_a_real_line_and_the_real_plain_rules():
+    from pathlib import Path
+
+    from reconciler.progress import PLAIN_STEP
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    text = " ".join(readme.split())
+    shown = line(Snapshot(READING, 37, 200, requests=81, waits=1, waited=6, elapsed=8.72))
+    assert f"(`{shown}`)" in text
+    assert f"at most one every {PLAIN_GAP:.0f} s, when another tenth" in text and PLAIN_STEP == 0.1
+    assert f"or {PLAIN_QUIET:.0f} s passed" in text

@@ -118,6 +118,22 @@ def test_ctrl_c_on_a_terminal_erases_the_line_before_saying_so(world):
     assert before.endswith("\r" + " " * len(draws(before)[-1]) + "\r")  # the progress line erased first
 
 
+def test_ctrl_c_during_the_writes_keeps_the_terminal_clean(world):
+    sb, env, make = world
+    path = make(6)
+    sb.inject(Fault(method="PUT", kind="latency", delay=1.5, times=None))
+    code, raw, out = on_a_terminal(env, "apply", path, "--auto-approve", "--parallelism", "2",
+                                   interrupt_when=b"writing 0/6 leaders")
+    assert code == 3, raw  # partial: the writes in flight settled, the rest not started
+    screen = raw.decode()
+    said = "SIGINT: stopping: no new write will start; settling the writes in flight (again to exit at once)\r\n"
+    before, after = screen.split(said)
+    assert before.endswith("\r" + " " * len(draws(before)[-1]) + "\r")  # erased before the message
+    assert "\n" not in after and after.endswith("\r" + " " * len(draws(after)[-1]) + "\r")  # and at the end
+    assert all(d.startswith("writing ") for d in draws(after))
+    assert b"not started" in out
+
+
 def test_verbose_on_a_terminal_gives_plain_lines_between_the_request_lines(world):
     sb, env, make = world
     path = make(3)
