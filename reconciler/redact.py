@@ -23,7 +23,9 @@ MASK = "(sensitive)"  # the same words as spec.SENSITIVE_TEXT
 
 _lock = threading.Lock()
 _values: set[str] = set()
-_pattern: re.Pattern | None = None
+_pattern: re.Pattern | None = None  # of _values, built when first needed after a change (_current)
+_stale = False  # _values changed since _pattern was built: a run of 1,000 leaders remembers
+# 3,000 values one at a time, and compiling the whole alternation at each made it quadratic
 
 
 def _build(values: Iterable[str]) -> re.Pattern | None:
@@ -33,7 +35,7 @@ def _build(values: Iterable[str]) -> re.Pattern | None:
 
 def remember(*values: object) -> None:
     """Add secrets to the book (empty and non-text values are ignored)."""
-    global _pattern
+    global _stale
     new = {v for v in values if isinstance(v, str) and v.strip()}
     if not new:
         return
@@ -41,20 +43,33 @@ def remember(*values: object) -> None:
         if new <= _values:
             return
         _values.update(new)
-        _pattern = _build(_values)
+        _stale = True
+
+
+def _current() -> re.Pattern | None:
+    """The pattern of every remembered secret, rebuilt here if one was added since."""
+    global _pattern, _stale
+    if not _stale:
+        return _pattern
+    with _lock:
+        if _stale:
+            _pattern = _build(_values)
+            _stale = False
+        return _pattern
 
 
 def forget() -> None:
     """Empty the book (a command starts)."""
-    global _pattern
+    global _pattern, _stale
     with _lock:
         _values.clear()
         _pattern = None
+        _stale = False
 
 
 def mask(text: str, extra: Iterable[str] = ()) -> str:
     """`text` with every known secret (and each of `extra`), in any letter case, as (sensitive)."""
-    pattern = _pattern
+    pattern = _current()
     extra = [e for e in extra if isinstance(e, str) and e]
     if extra:
         pattern = _build([*extra, *_values])
@@ -65,7 +80,7 @@ def mask(text: str, extra: Iterable[str] = ()) -> str:
 
 def mask_tree(value: Any) -> Any:
     """A JSON-like value with every string in it masked (mappings' keys too)."""
-    if _pattern is None:
+    if _current() is None:
         return value
     if isinstance(value, str):
         return mask(value)
@@ -105,7 +120,7 @@ class MaskFilter:
     for start-up time): masks every record that passes a handler, the -v request log included."""
 
     def filter(self, record) -> bool:
-        if _pattern is not None:
+        if _current() is not None:
             try:
                 message = record.getMessage()
             except Exception:  # noqa: BLE001 - a malformed record is logging's own business

@@ -124,3 +124,19 @@ def test_the_stale_banner_shows_the_reason_as_inert_markdown():
     body = comment.stale_body(comment.plan_marker("examples/", "0" * 64) + "\nold plan", "examples/", HOSTILE, None)
     assert live_markup(body) == [], body
     assert body.count("<!-- leaderctl-stale -->") == 1 and "\n# heading" not in body
+
+
+def test_remembering_many_secrets_masks_each_and_a_late_one():
+    """3,000 secrets (a 1,000-leader run) then one more: the pattern is built when first
+    needed after a change, not at every remember (that was quadratic)."""
+    from reconciler import redact
+
+    redact.forget()
+    try:
+        for i in range(3000):
+            redact.remember(f"secret-value-{i:05d}")
+        assert redact.mask("a secret-value-02999 b SECRET-VALUE-00000") == "a (sensitive) b (sensitive)"
+        redact.remember("late-one-here")
+        assert redact.mask("late-one-here") == "(sensitive)"
+    finally:
+        redact.forget()
