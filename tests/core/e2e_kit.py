@@ -75,3 +75,28 @@ class SandboxedCli:
     def clear_orders(self, name: str) -> None:
         self.sb.account_state(name)["orders_current"] = []
         self.sb.save()
+
+
+def subprocess_env(sb, tmp_path: Path) -> dict:
+    """The environment of a `python -m reconciler` run against `sb` (no LEADERCTL_* of the
+    caller's, its own cache directory, no colour)."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADERCTL_")}
+    env.update(LEADERCTL_ENDPOINT=sb.url, LEADERCTL_CACHE_DIR=str(tmp_path / "cache"), NO_COLOR="1")
+    return env
+
+
+def drifted_leaders(sb, env: dict, path: Path, names) -> Path:
+    """Accounts `names` on `sb` with a live rate (0.05) other than the config's (0.1) and no
+    current orders, their credentials in `env`; the config written to `path`."""
+    for name in names:
+        acct = sb.ensure_account(name)
+        state = sb.account_state(name)
+        state["config"]["profitRate"] = "0.05"
+        state["orders_current"] = []
+        env[default_env(name, "API_KEY")] = acct.api_key
+        env[default_env(name, "API_SECRET")] = acct.api_secret
+    sb.save()
+    path.write_text(config_text(*(leader_yaml(name, rate="0.1") for name in names)))
+    return path

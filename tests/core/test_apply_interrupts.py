@@ -4,16 +4,14 @@ report covers every leader, a rerun converges; a second Ctrl-C exits at once."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 
 import pytest
-from e2e_kit import config_text, leader_yaml
+from e2e_kit import drifted_leaders, subprocess_env
 
-from reconciler.config import default_env
 from reconciler.sandbox import Fault, Sandbox
 
 NAMES = ("a", "b", "c")
@@ -23,19 +21,8 @@ PUT = "/api/v2/copy-trading/leader/config"
 @pytest.fixture
 def world(tmp_path):
     with Sandbox(state_path=tmp_path / "sandbox.json") as sb:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LEADERCTL_")}
-        env.update(LEADERCTL_ENDPOINT=sb.url, LEADERCTL_CACHE_DIR=str(tmp_path / "cache"), NO_COLOR="1")
-        for name in NAMES:
-            acct = sb.ensure_account(name)
-            state = sb.account_state(name)
-            state["config"]["profitRate"] = "0.05"
-            state["orders_current"] = []
-            env[default_env(name, "API_KEY")] = acct.api_key
-            env[default_env(name, "API_SECRET")] = acct.api_secret
-        sb.save()
-        path = tmp_path / "leaders.yaml"
-        path.write_text(config_text(*(leader_yaml(n, rate="0.1") for n in NAMES)))
-        yield sb, env, path
+        env = subprocess_env(sb, tmp_path)
+        yield sb, env, drifted_leaders(sb, env, tmp_path / "leaders.yaml", NAMES)
 
 
 def start(env, *args):

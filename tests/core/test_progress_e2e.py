@@ -16,9 +16,8 @@ import termios
 import time
 
 import pytest
-from e2e_kit import config_text, leader_yaml
+from e2e_kit import drifted_leaders, subprocess_env
 
-from reconciler.config import default_env
 from reconciler.sandbox import Fault, Sandbox
 
 COLUMNS = 60
@@ -29,23 +28,10 @@ PROGRESS = re.compile(r"^(reading|writing) \d+/\d+ leaders")
 def world(tmp_path):
     """A sandbox; `make(n)` gives n leaders whose live rate differs from the config's."""
     with Sandbox(state_path=tmp_path / "sandbox.json") as sb:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LEADERCTL_")}
-        env.update(LEADERCTL_ENDPOINT=sb.url, LEADERCTL_CACHE_DIR=str(tmp_path / "cache"), NO_COLOR="1")
-        env.pop("LEADERCTL_LOG", None)
+        env = subprocess_env(sb, tmp_path)
 
         def make(n: int, prefix: str = "desk"):
-            names = [f"{prefix}-{i:03d}" for i in range(n)]
-            for name in names:
-                acct = sb.ensure_account(name)
-                state = sb.account_state(name)
-                state["config"]["profitRate"] = "0.05"
-                state["orders_current"] = []
-                env[default_env(name, "API_KEY")] = acct.api_key
-                env[default_env(name, "API_SECRET")] = acct.api_secret
-            sb.save()
-            path = tmp_path / "leaders.yaml"
-            path.write_text(config_text(*(leader_yaml(name, rate="0.1") for name in names)))
-            return path
+            return drifted_leaders(sb, env, tmp_path / "leaders.yaml", [f"{prefix}-{i:03d}" for i in range(n)])
 
         yield sb, env, make
 
