@@ -112,13 +112,12 @@ class Applier:
             return LeaderResult(lp, LeaderOutcome.BLOCKED, [p.message for p in lp.problems])
         if lp.status is LeaderStatus.ERROR or reading is None or reading.client is None:
             return LeaderResult(lp, LeaderOutcome.FAILED, [p.message for p in lp.problems] or ["the leader could not be planned"])
+        late = ""
         if lp.held is None and self.hold_now is not None and not self.ignore_windows and not self.stop.is_set():
-            if (late := self.hold_now(lp)) is not None:  # a window opened after the plan was made
-                lp = dataclasses.replace(lp, held=late)
-                return LeaderResult(lp, LeaderOutcome.HELD, [f"nothing written: {late.line()} (the window opened after the plan was "
-                                                             "made); apply again then, or pass --ignore-windows"])
+            if (hold := self.hold_now(lp)) is not None:
+                lp, late = dataclasses.replace(lp, held=hold), " (the window opened after the plan was made)"
         if lp.held is not None and not self.ignore_windows:  # no write at all: its PUT would carry the held value
-            return LeaderResult(lp, LeaderOutcome.HELD, [f"nothing written: {lp.held.line()}; apply again then, or pass --ignore-windows"])
+            return LeaderResult(lp, LeaderOutcome.HELD, [f"nothing written: {lp.held.line()}{late}; apply again then, or pass --ignore-windows"])
         res = LeaderResult(lp, LeaderOutcome.IN_SYNC)
         if lp.held is not None:
             res.messages.append(f"windows ignored (--ignore-windows): written although {lp.held.line()}")

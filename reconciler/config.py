@@ -23,7 +23,7 @@ from reconciler import policy as policies
 from reconciler import schema, spec, yamlload
 from reconciler.errors import ConfigError, ConfigIssue
 from reconciler.model import Credentials, Desired, LeaderSpec, Location, Settings
-from reconciler.profiles import Kind, Layer, Merged, resolve
+from reconciler.profiles import Kind, Layer, Merged, lookup, resolve
 from reconciler.spec import RULE
 
 SUFFIXES = (".yaml", ".yml")
@@ -250,13 +250,6 @@ def _ignored(data: dict) -> tuple[str, ...]:
     return tuple(p for p in raw if isinstance(p, str)) if isinstance(raw, list) else ()
 
 
-def _get(data, rel: tuple):
-    for key in rel:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
-
 
 def _rel(path: str) -> tuple:
     return tuple(path.split("."))
@@ -265,11 +258,11 @@ def _rel(path: str) -> tuple:
 def _rules(merged: Merged) -> list[ConfigIssue]:
     """The documented rules a JSON Schema cannot express (spec.RULES, checked CONFIG)."""
     issues = []
-    cooldown = _get(merged.data, ("settings", "cooldown"))
+    cooldown = lookup(merged.data, ("settings", "cooldown"))
     if isinstance(cooldown, dict):
         issues += _cooldown_rules(merged, cooldown)
     chinese = RULE["invite_code_chinese"]
-    code = _get(merged.data, _rel(chinese.path))
+    code = lookup(merged.data, _rel(chinese.path))
     if isinstance(code, str) and spec.CHINESE.search(code):
         issues.append(_issue(merged, _rel(chinese.path), chinese.message))
     return issues
@@ -327,7 +320,7 @@ def _check_credentials(merged: dict[str, Merged]) -> list[ConfigIssue]:
             else:
                 owners[env] = (name, role, _location(m, rel, at_key=not rel))
     for name, m in merged.items():
-        code_env = _get(m.data, ("settings", "invite", "code_env"))
+        code_env = lookup(m.data, ("settings", "invite", "code_env"))
         if isinstance(code_env, str) and code_env in owners:
             owner, role, first = owners[code_env]
             issues.append(_issue(m, ("settings", "invite", "code_env"), RULE["credential_env_private"].say(env=code_env, role=role, owner=owner, first=first)))
@@ -342,10 +335,10 @@ def build(merged: Merged) -> LeaderSpec:
     data = merged.data
     values = {}
     for s in spec.SETTINGS:
-        raw = _get(data, _rel(s.path))
+        raw = lookup(data, _rel(s.path))
         if raw is None:
             continue
-        if s.when_off and _get(data, _rel(spec.BY_ATTR[s.switch].path)) is not True:
+        if s.when_off and lookup(data, _rel(spec.BY_ATTR[s.switch].path)) is not True:
             continue  # forbidden by the schema; here only for an ignored switch
         values[s.attr] = s.codec.from_yaml(raw)
     creds = data.get("credentials") or {}
@@ -359,7 +352,7 @@ def build(merged: Merged) -> LeaderSpec:
         settings=Settings(**values),
         symbols=tuple(data.get("symbols") or ()),
         follower_removals=tuple((data.get("followers") or {}).get("remove") or ()),
-        invite_code_env=_get(data, ("settings", "invite", "code_env")),
+        invite_code_env=lookup(data, ("settings", "invite", "code_env")),
         location=_where(merged.leader, merged.leader.base),
         locate=_locator(merged),
         ignored=_ignored(data),

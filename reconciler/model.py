@@ -384,6 +384,10 @@ class Plan:
         order = (LeaderStatus.CHANGES, LeaderStatus.IN_SYNC, LeaderStatus.BLOCKED, LeaderStatus.ERROR)
         return {"leaders": len(self.leaders), **{status.value: self.count(status) for status in order}}
 
+    def held(self) -> int:
+        """How many leaders the policy's windows hold (each carries its `held`)."""
+        return sum(1 for lp in self.leaders if lp.held is not None)
+
     def to_dict(self, explain: bool = False, saved: bool = False) -> dict:
         """The plan JSON; `saved`: the plan file's body instead (where and from what it was made,
         each leader's bindings; no summary)."""

@@ -91,9 +91,8 @@ def apply(req: ApplyRequest, connect: Connect, *, show: Callable[[Plan], None], 
         writing = [lp for lp in the_plan.leaders if lp.writes and (lp.held is None or req.ignore_windows)]
         if writing and not req.auto_approve and not confirm():
             raise UsageError("apply cancelled: nothing was written")
-        from reconciler.applier import Applier
-
         from reconciler import windows
+        from reconciler.applier import Applier
 
         applier = Applier(session, stop=interrupts.stop, ignore_windows=req.ignore_windows,
                           hold_now=(lambda lp: windows.hold_now(desired.policy, lp)) if desired.policy.windows else None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from reconciler import spec
 from reconciler.errors import ConfigIssue
 from reconciler.model import Limit, Location, Policy, Window
-from reconciler.profiles import Merged
+from reconciler.profiles import Merged, lookup
 from reconciler.spec import RULE
 from reconciler.yamlload import Document
 
@@ -116,8 +116,8 @@ def check_leader(policy: Policy, merged: Merged) -> list[ConfigIssue]:
             continue
         setting = _setting(limit.path)
         rel = tuple(limit.path.split("."))
-        raw = _get(merged.data, rel)
-        if raw is None or setting.when_off and _get(merged.data, tuple(spec.BY_ATTR[setting.switch].path.split("."))) is not True:
+        raw = lookup(merged.data, rel)
+        if raw is None or setting.when_off and lookup(merged.data, tuple(spec.BY_ATTR[setting.switch].path.split("."))) is not True:
             continue
         value = setting.codec.from_yaml(raw)
         message = _outside(limit, setting, value)
@@ -138,10 +138,3 @@ def _outside(limit: Limit, setting: spec.Setting, value) -> str | None:
         return RULE["limit_one_of"].say(value=shown, bounds=bounds, where=limit.location)
     return None
 
-
-def _get(data, rel: tuple):
-    for key in rel:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data

@@ -99,6 +99,16 @@ class Resolution:
     used: set[str] = field(default_factory=set)  # profiles some leader extends
 
 
+def lookup(data, rel: tuple):
+    """The value at the mapping keys `rel` in YAML data; None where a key is missing or a
+    value on the way is not a mapping."""
+    for key in rel:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
 def _has(data, rel: Path_) -> bool:
     for key in rel:
         if isinstance(data, dict) and key in data or isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data):

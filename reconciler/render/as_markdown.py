@@ -163,7 +163,7 @@ def summary_line(plan, *, drift: bool = False) -> str:
     others = sum(1 for lp in plan.leaders if needs_attention(lp)) - s["blocked"] - s["error"]
     if others:
         parts.append(f"⏸️ {others} not planned")
-    if held := sum(1 for lp in plan.leaders if lp.held is not None):
+    if held := plan.held():
         parts.append(f"🕒 {held} held by the policy's windows")
     parts.append(f"✅ {len(quiet_leaders(plan, drift))} in sync")
     return " · ".join(parts)

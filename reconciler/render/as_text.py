@@ -57,12 +57,8 @@ def plan(plan, color: bool = False, explain: bool = False) -> str:
     lines.append("")
     lines.append(f"Plan: {plural(s['changes'], 'leader')} with changes, {s['in_sync']} in sync, "
                  f"{s['blocked']} blocked, {plural(s['error'], 'error')}."
-                 + (f" {held} held by the policy's windows (apply writes nothing for them now)." if (held := _held(plan)) else ""))
+                 + (f" {held} held by the policy's windows (apply writes nothing for them now)." if (held := plan.held()) else ""))
     return "\n".join(lines) + "\n"
-
-
-def _held(plan) -> int:
-    return sum(1 for lp in plan.leaders if lp.held is not None)
 
 
 def drift_leader_lines(lp, color: bool) -> list[str]:

@@ -9,7 +9,7 @@ import unicodedata
 from html.parser import HTMLParser
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from inert_kit import live_markup, render_gfm, slack_unescaped
 
@@ -164,6 +164,7 @@ SECRET = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0
 @SETTINGS
 @given(TEXT, SECRET, st.sampled_from([str.upper, str.lower, str.swapcase, str.title, lambda s: s]))
 def test_a_known_secret_in_any_letter_case_never_reaches_a_sink(text, secret, spelling):
+    assume(secret.lower() not in redact.MASK.lower())  # "SENSIT" is in every "(sensitive)": not a leak
     redact.remember(secret)
     hostile = text + spelling(secret) + text
     for sink in (for_terminal, for_markdown, for_html, for_slack, markdown_block, redact.mask):
