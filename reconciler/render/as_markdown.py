@@ -72,7 +72,7 @@ def diff_lines(lp, *, drift: bool = False, explain: bool = False) -> list[str]:
     for c in lp.changes:
         mark = "!" if c.action is Action.UPDATE else "+" if c.action is Action.ADD else "-"
         if drift:
-            out.append(f"{mark} {drift_words(c, field=False)}")
+            out += _wrapped(mark, drift_words(c, field=False))
         elif c.action is Action.UPDATE:
             out.append(f"! {c.path} ({c.field}): {shown(c, c.before)} -> {shown(c, c.after)}")
         elif c.action is Action.ADD:
@@ -84,6 +84,19 @@ def diff_lines(lp, *, drift: bool = False, explain: bool = False) -> list[str]:
     if lp.follower_removals and not drift:
         out.append(f"- followers (enforced on every apply): {', '.join(map(str, lp.follower_removals))}")
     return out
+
+
+WRAP = 120  # characters of a diff line GitHub shows without scrolling the block sideways (about 130 fit)
+
+
+def _wrapped(mark: str, words: str) -> list[str]:
+    """A drift line; a long one broken after "changed outside the config:", so both sides'
+    values are seen without a click (code blocks do not wrap)."""
+    line = f"{mark} {words}"
+    head, sep, rest = words.partition(" changed outside the config: ")
+    if len(line) <= WRAP or not sep:
+        return [line]
+    return [f"{mark} {head} changed outside the config:", f"{mark}   {rest}"]
 
 
 def details(lp, explain: bool = False, *, drift: bool = False) -> list[str]:

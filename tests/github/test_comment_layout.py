@@ -106,3 +106,18 @@ def test_drift_says_which_side_changed_and_leaves_follower_removals_out():
     only_removals = Plan([replace(lp, changes=[], status="in_sync") if lp.name == "eth-desk" else lp for lp in plan.leaders])
     assert "**Drift: 2 leaders drifted**" in regenerate.drift_issue(only_removals)
     assert "**No drift** · ✅ 1 in sync" in as_markdown.document(Plan([in_sync("a", removals=(5,))]), drift=True)
+
+
+def test_every_diff_line_fits_a_github_comment_without_sideways_scrolling():
+    """Code blocks do not wrap on GitHub (about 130 monospace characters show): a long drift
+    line is broken after "changed outside the config:", so both sides are seen without a click."""
+    fixtures = Path(__file__).parent / "fixtures"
+    for md in sorted(fixtures.glob("*.md")):
+        inside, long = False, []
+        for line in md.read_text(encoding="utf-8").splitlines():
+            if line.startswith("```"):
+                inside = not inside
+            elif inside and len(line) > 130:
+                long.append(line)
+        assert long == [], md.name
+    assert "!   the exchange has 2026-05-31T12:00:00Z (1780228800000), the config says" in (fixtures / "drift-7.md").read_text()
