@@ -39,9 +39,9 @@ def boundary(report: str | None = None):
                 return fn(*args, **kwargs)
             except LeaderctlError as e:
                 if report:
-                    from reconciler import gitops
+                    from reconciler.github import step_report
 
-                    gitops.report_failure(report, e)
+                    step_report.report_failure(report, e)
                 _fail(str(e) if isinstance(e, ConfigError) else f"Error: {e}", e.exit_code)
             except KeyboardInterrupt as e:
                 click.echo(f"interrupted ({e or 'SIGINT'}): nothing was written", err=True)
@@ -197,7 +197,8 @@ def schema():
 @boundary(report="plan")
 def plan(paths, fmt, out, detailed_exitcode, explain, **opts):
     """Read the live state and show what apply would change."""
-    from reconciler import gitops, operations
+    from reconciler import operations
+    from reconciler.github import step_report
     from reconciler.render import render_plan
 
     o = _merged(fmt=fmt, **opts)
@@ -208,7 +209,7 @@ def plan(paths, fmt, out, detailed_exitcode, explain, **opts):
 
         planfile.save(the_plan, out)
     click.echo(render_plan(the_plan, o["fmt"], color=_color(o), explain=explain), nl=False)
-    gitops.report(render_plan(the_plan, "markdown"), the_plan, desired.leaders)
+    step_report.report(lambda: render_plan(the_plan, "markdown"), the_plan, desired.leaders)
     sys.exit(the_plan.exit_code(detailed_exitcode))
 
 
@@ -223,8 +224,8 @@ def plan(paths, fmt, out, detailed_exitcode, explain, **opts):
 @boundary(report="apply")
 def apply(paths, plan_file, fmt, auto_approve, force, ignore_windows, **opts):
     """Plan, ask, then write: one PUT per leader with changes, then follower removals."""
-    from reconciler import gitops, operations
-    from reconciler.model import CONVERGED, Plan
+    from reconciler import operations
+    from reconciler.github import step_report
     from reconciler.render import render_plan, render_result
 
     o = _merged(fmt=fmt, **opts)
@@ -243,8 +244,7 @@ def apply(paths, plan_file, fmt, auto_approve, force, ignore_windows, **opts):
     desired, result = operations.apply(request, o["connect"], show=show, confirm=confirm)
     click.echo(render_result(result, o["fmt"], color=_color(o)), nl=False)
     # annotate only what did not converge: applied changes are no longer differences
-    unsettled = Plan(leaders=[r.plan for r in result.leaders if r.result not in CONVERGED])
-    gitops.report(render_result(result, "markdown"), unsettled, desired.leaders)
+    step_report.report(lambda: render_result(result, "markdown"), result.unsettled(), desired.leaders)
     sys.exit(result.exit_code())
 
 
@@ -261,7 +261,8 @@ def drift(paths, fmt, webhook, prometheus, **opts):
     An error or a blocked leader makes it 1 even when others drifted (as `plan`
     does); the webhook and the metrics still name every drifted leader.
     """
-    from reconciler import gitops, operations
+    from reconciler import notify, operations
+    from reconciler.github import step_report
     from reconciler.model import LeaderStatus
     from reconciler.render import render_drift
 
@@ -270,15 +271,15 @@ def drift(paths, fmt, webhook, prometheus, **opts):
         desired, the_plan = operations.plan(paths, o["leaders"], o["connect"])
     except (Exception, KeyboardInterrupt) as e:
         if prometheus:
-            gitops.write_metrics(prometheus, None)
-        gitops.report_failure("drift", e)
+            notify.write_metrics(prometheus, None)
+        step_report.report_failure("drift", e)
         raise
     click.echo(render_drift(the_plan, o["fmt"], color=_color(o)), nl=False)
-    gitops.report(render_drift(the_plan, "markdown"), the_plan, desired.leaders, drift=True)
+    step_report.report(lambda: render_drift(the_plan, "markdown"), the_plan, desired.leaders, drift=True)
     if prometheus:
-        gitops.write_metrics(prometheus, the_plan)
+        notify.write_metrics(prometheus, the_plan)
     if webhook and the_plan.count(LeaderStatus.CHANGES):
-        gitops.send_webhook(webhook, the_plan)
+        notify.send_webhook(webhook, the_plan)
     sys.exit(the_plan.exit_code(detailed=True))
 
 

@@ -99,6 +99,11 @@ class LeaderSpec:
     def ignores(self, path: str) -> bool:
         return spec.covers(self.ignored, path)
 
+    def variables(self) -> tuple[str, ...]:
+        """Every environment variable this leader reads: API key, secret, invite code."""
+        names = (self.credentials.api_key_env, self.credentials.api_secret_env)
+        return names + ((self.invite_code_env,) if self.invite_code_env else ())
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -477,3 +482,8 @@ class Result:
 
     def count(self, outcome: LeaderOutcome) -> int:
         return sum(1 for r in self.leaders if r.result is outcome)
+
+    def unsettled(self) -> Plan:
+        """The plan of the leaders that did not converge: what annotations still point at
+        (an applied change is no longer a difference)."""
+        return Plan(leaders=[r.plan for r in self.leaders if r.result not in CONVERGED])

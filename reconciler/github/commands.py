@@ -90,6 +90,18 @@ def _api(env):
     return GitHubApi(env.api_url, env.token, timeout=given if given is not None else _timeout_from_env())
 
 
+def _connect(sandbox: bool):
+    """How the core reaches the exchange: the embedded sandbox or the real one, with --timeout."""
+    from reconciler.operations import Connect
+
+    return Connect(sandbox=sandbox, timeout=_given_timeout())
+
+
+def _any_credentials(specs) -> bool:
+    """False when not one credential variable is set: a fork or Dependabot run without secrets."""
+    return any(os.environ.get(spec.credentials.api_key_env) or os.environ.get(spec.credentials.api_secret_env) for spec in specs)
+
+
 def _given_timeout() -> float | None:
     """--timeout after `github CMD` or before it (`leaderctl --timeout 5 github plan`); None: not given."""
     ctx = click.get_current_context(silent=True)
@@ -177,18 +189,20 @@ def _mark_stale(api, me, env, pr, key: str, error: BaseException) -> None:
 def validate_cmd(paths, leaders, sandbox, timeout):
     """Validate the config offline; errors become annotations on their lines."""
     from reconciler.errors import ConfigError
-    from reconciler.github import comment, core
+    from reconciler.config import load_desired
+    from reconciler.github import comment, step_report
+    from reconciler.runner import select
 
     key = comment.path_key(paths)
     try:
-        desired = core.load(paths)
+        desired = load_desired(list(paths))
     except ConfigError as e:
-        core.report_failure("validate", e)
+        step_report.report_failure("validate", e)
         raise
-    core.select(desired, leaders)
+    select(desired, tuple(leaders))
     n, f = len(desired.leaders), len(desired.files)
     message = f"valid: {n} leader{'s' if n != 1 else ''} in {f} file{'s' if f != 1 else ''}"
-    core.step_summary(f"{_title('validate', key)}\n\n✅ {message}")
+    step_report.step_summary(f"{_title('validate', key)}\n\n✅ {message}")
     click.echo(message)
     return 0
 
@@ -201,8 +215,10 @@ def validate_cmd(paths, leaders, sandbox, timeout):
 @action_boundary
 def plan_cmd(paths, leaders, sandbox, timeout):
     """On a pull request: plan, and keep ONE comment per config path up to date."""
+    from reconciler import operations
     from reconciler.errors import UsageError
-    from reconciler.github import comment, core
+    from reconciler.github import comment, step_report
+    from reconciler.runner import select
 
     env = _context("GITHUB_REPOSITORY", "GITHUB_TOKEN")
     pr = env.pull_request()
@@ -212,17 +228,17 @@ def plan_cmd(paths, leaders, sandbox, timeout):
     me = _me(api)
     desired = _load_or_say_why(api, me, env, pr, key, paths)
     try:
-        specs = core.select(desired, leaders)
+        specs = select(desired, tuple(leaders))
     except UsageError as e:
         _mark_stale(api, me, env, pr, key, e)
         raise
-    if pr.from_fork or (not sandbox and not core.has_any_credentials(specs)):
+    if pr.from_fork or (not sandbox and not _any_credentials(specs)):
         return _not_planned(api, me, env, pr, key, len(desired.leaders))
     try:
-        _, plan = core.plan(paths, leaders, sandbox, desired=desired, timeout=_given_timeout())
+        _, plan = operations.plan(paths, tuple(leaders), _connect(sandbox), desired=desired)
     except BaseException as e:
         if not isinstance(e, KeyboardInterrupt):
-            core.report_failure("plan", e)
+            step_report.report_failure("plan", e)
         _mark_stale(api, me, env, pr, key, e)
         raise
     return _post_plan(api, me, env, pr, key, plan, desired)
@@ -230,13 +246,14 @@ def plan_cmd(paths, leaders, sandbox, timeout):
 
 def _load_or_say_why(api, me, env, pr, key: str, paths):
     """The config; an invalid one replaces the plan comment with its errors (and raises)."""
+    from reconciler.config import load_desired
     from reconciler.errors import ConfigError
-    from reconciler.github import comment, core
+    from reconciler.github import comment, step_report
 
     try:
-        return core.load(paths)
+        return load_desired(list(paths))
     except ConfigError as e:
-        core.report_failure("plan", e)
+        step_report.report_failure("plan", e)
         body = _config_errors_markdown(
             key, e, "❌ **The config is invalid**: nothing was planned. Fix these and push again:", comment.plan_marker(key, None)
         )
@@ -246,7 +263,7 @@ def _load_or_say_why(api, me, env, pr, key: str, paths):
 
 def _not_planned(api, me, env, pr, key: str, leaders: int) -> int:
     """A fork (or a run without secrets): validated only, nothing sent to the exchange; exit 0."""
-    from reconciler.github import comment, core
+    from reconciler.github import comment, step_report
 
     why = "comes from a fork" if pr.from_fork else "runs without the repository's secrets (Dependabot, or none are set)"
     text = (
@@ -255,7 +272,7 @@ def _not_planned(api, me, env, pr, key: str, leaders: int) -> int:
         "Nothing was sent to the exchange. To see the plan, push the branch to this repository (a maintainer can)."
     )
     body = "\n".join([comment.plan_marker(key, None), _title("plan", key), "", text, "", _footer(env, pr)]) + "\n"
-    core.step_summary(f"{_title('plan', key)}\n\n{text}")
+    step_report.step_summary(f"{_title('plan', key)}\n\n{text}")
     _comment(api, me, env, pr, key, body, read_only_ok=True)
     click.echo(f"not planned: this pull request {why}; the config is valid ({leaders} leaders)")
     return 0
@@ -263,18 +280,19 @@ def _not_planned(api, me, env, pr, key: str, leaders: int) -> int:
 
 def _post_plan(api, me, env, pr, key: str, plan, desired) -> int:
     """The plan comment (with its digest), the step summary and annotations; the plan's exit code."""
-    from reconciler.github import comment, core
+    from reconciler.github import step_report
     from reconciler.github.digest import plan_digest
+    from reconciler.render import render_plan
 
     digest = plan_digest(plan)
     body = comment_body(plan, env, pr, key, digest)
     summary = _plan_markdown(plan, [], _title("plan", key), f"<sub>plan_sha256 `{digest}`</sub>", summary=True,
                              overflow="The rest is in the job's log.")
-    core.report(summary, plan, desired.leaders)
-    click.echo(core.render(plan, "text"), nl=False)
+    step_report.report(summary, plan, desired.leaders)
+    click.echo(render_plan(plan, "text"), nl=False)
     _comment(api, me, env, pr, key, body, read_only_ok=False)
     click.echo(f"plan_sha256 {digest}")
-    return core.plan_exit(plan, False)
+    return plan.exit_code(False)
 
 
 def comment_body(plan, env, pr, key: str, digest: str) -> str:
@@ -299,9 +317,12 @@ def _footer(env, pr, more: str = "") -> str:
 @action_boundary
 def apply_cmd(paths, leaders, sandbox, timeout, no_verify):
     """On a push to the default branch: apply, only if the plan is the one reviewed in the merged pull request."""
+    from reconciler import operations
+    from reconciler.config import load_desired
     from reconciler.errors import UsageError
-    from reconciler.github import comment, core, review
+    from reconciler.github import comment, review, step_report
     from reconciler.github.digest import plan_digest
+    from reconciler.render import render_plan, render_result
 
     verify = not no_verify
     env = _context(*(("GITHUB_REPOSITORY", "GITHUB_SHA", "GITHUB_TOKEN") if verify else ()))
@@ -313,24 +334,29 @@ def apply_cmd(paths, leaders, sandbox, timeout, no_verify):
 
     def show(plan):
         shown["digest"] = plan_digest(plan)
-        click.echo(core.render(plan, "text"), nl=False)
+        click.echo(render_plan(plan, "text"), nl=False)
 
     try:
-        core.load(paths)  # an invalid config is refused before GitHub is asked anything
+        load_desired(list(paths))  # an invalid config is refused before GitHub is asked anything
         # the review first: without one, not even a read is sent to the exchange
         api = _api(env) if verify else None
         reviewed = review.reviewed_plan(api, env.repository, env.sha, key, _me(api)) if verify else None
         same_as_reviewed = (lambda plan: review.check(reviewed, plan_digest(plan))) if reviewed else None
-        desired, result = core.apply(paths, leaders, sandbox, verify=same_as_reviewed, show=show, timeout=_given_timeout())
+        request = operations.ApplyRequest(
+            paths=tuple(paths), leaders=tuple(leaders), auto_approve=True,
+            force=same_as_reviewed is not None,  # the reviewed plan showed every removal; else the thresholds hold
+            verify=same_as_reviewed,
+        )
+        desired, result = operations.apply(request, _connect(sandbox), show=show, confirm=lambda: False)
     except review.NotReviewedError as e:
-        core.step_summary(f"{_title('apply', key)}\n\n⛔ {e}")
+        step_report.step_summary(f"{_title('apply', key)}\n\n⛔ {e}")
         raise
     except Exception as e:
-        core.report_failure("apply", e)
+        step_report.report_failure("apply", e)
         raise
-    click.echo(core.render_result(result, "text"), nl=False)
+    click.echo(render_result(result, "text"), nl=False)
     where = f" (reviewed in pull request #{reviewed.number})" if reviewed else " (plan not verified: verify-plan is off)"
-    core.report(f"{core.render_result(result, 'markdown')}\nplan_sha256 `{shown['digest']}`{where}", core.unconverged(result), desired.leaders)
+    step_report.report(f"{render_result(result, 'markdown')}\nplan_sha256 `{shown['digest']}`{where}", result.unsettled(), desired.leaders)
     return result.exit_code()
 
 
@@ -344,8 +370,10 @@ def apply_cmd(paths, leaders, sandbox, timeout, no_verify):
 @action_boundary
 def drift_cmd(paths, leaders, sandbox, timeout, refresh_pr):
     """On a schedule: keep one open `drift` issue per config path while the exchange differs."""
-    from reconciler.github import comment, core, drift_issue
+    from reconciler import operations, refresh
+    from reconciler.github import comment, drift_issue, step_report
     from reconciler.github.digest import drift_digest
+    from reconciler.render import render_drift
 
     env = _context("GITHUB_REPOSITORY", "GITHUB_TOKEN", *(("GITHUB_SHA",) if refresh_pr else ()))
     api = _api(env)
@@ -353,19 +381,19 @@ def drift_cmd(paths, leaders, sandbox, timeout, refresh_pr):
     reading = None
     try:
         if refresh_pr:
-            reading = core.refresh_read(paths, leaders, sandbox, timeout=_given_timeout())
+            reading = refresh.read(list(paths), tuple(leaders), _connect(sandbox))
             desired, plan = reading.desired, reading.plan
         else:
-            desired, plan = core.plan(paths, leaders, sandbox, timeout=_given_timeout())
+            desired, plan = operations.plan(paths, tuple(leaders), _connect(sandbox))
     except Exception as e:
-        core.report_failure("drift", e)
+        step_report.report_failure("drift", e)
         raise
-    code = core.plan_exit(plan, True)
+    code = plan.exit_code(True)
     digest = drift_digest(plan)
     summary = _plan_markdown(plan, [], _title("drift", key), f"<sub>drift_sha256 `{digest}`</sub>", summary=True,
                              overflow="The rest is in the job's log.", drift=True)
-    core.report(summary, plan, desired.leaders)
-    click.echo(core.render_drift(plan, "text"), nl=False)
+    step_report.report(summary, plan, desired.leaders, drift=True)
+    click.echo(render_drift(plan, "text"), nl=False)
     if code == 1:
         click.echo("drift could not check every leader (blocked or error): the drift issue is left as it is", err=True)
         return 1
@@ -387,14 +415,15 @@ def drift_cmd(paths, leaders, sandbox, timeout, refresh_pr):
 
 def _refresh_pr(api, env, key: str, reading, drift_markdown: str) -> int | None:
     """Open or update the refresh pull request (`refresh_pr`); its number, or None (said why)."""
-    from reconciler.github import core, refresh_pr
+    from reconciler import refresh
+    from reconciler.github import refresh_pr, step_report
     from reconciler.refresh import RefreshRefused
 
     try:
-        proposal = core.refresh_proposal(reading)
+        proposal = refresh.proposal(reading)
     except RefreshRefused as e:
         click.echo(f"warning: no refresh pull request: {e}", err=True)
-        core.step_summary(f"⚠️ No refresh pull request: refresh refused the edit.\n\n{_block(str(e))}")
+        step_report.step_summary(f"⚠️ No refresh pull request: refresh refused the edit.\n\n{_block(str(e))}")
         return None
     from reconciler.render.escape import for_terminal
 
@@ -520,11 +549,12 @@ def init_group():
 def init_github(config_path, output, branch, action_ref, check_file, refresh_pr):
     """Write the caller workflow: plan on pull requests, reviewed apply on the default branch, drift every 6 hours."""
     from reconciler.errors import UsageError
-    from reconciler.github import core, workflow
+    from reconciler.config import load_desired
+    from reconciler.github import workflow
 
     workflow.check_path(config_path)  # before anything is read: it is written into the workflow
-    desired = core.load([config_path])
-    needed = core.variables(list(desired.leaders.values()))
+    desired = load_desired([config_path])
+    needed = list(dict.fromkeys(name for spec in desired.leaders.values() for name in spec.variables()))
     if check_file:
         if output or action_ref:
             raise UsageError("--check takes no -o or --action-ref")

@@ -76,6 +76,20 @@ def drift_words(change: Change, *, field: bool = True) -> str:
     return f"{change.path}: {shown(change, change.before)} changed outside the config: enabled on the exchange, not in the config"
 
 
+def change_words(change: Change, *, drift: bool = True) -> str:
+    """One change in words, values included (never a sensitive one), for annotations and
+    the webhook: as drift (which side has what), or as what the plan will write."""
+    if drift:
+        return drift_words(change)
+    if change.sensitive:
+        return f"{change.path} ({change.field}): will be changed (the value is sensitive and not shown)"
+    if change.action is Action.UPDATE:
+        return f"{change.path} ({change.field}): will change from {shown(change, change.before)} to {shown(change, change.after)}"
+    if change.action is Action.ADD:
+        return f"{change.path}: {shown(change, change.after)} will be enabled"
+    return f"{change.path}: {shown(change, change.before)} will be disabled"
+
+
 def summary(plan) -> dict:
     """The plan's counts (`Plan.summary`): leaders, changes, in_sync, blocked, error."""
     return plan.summary()

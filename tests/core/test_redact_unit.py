@@ -1,5 +1,5 @@
 """`reconciler.redact`: every secret of a leader, collected in one place, masked by value in
-any letter case; and the sinks of `gitops` and the stale banner built from `render.escape`."""
+any letter case; and the sinks of `github.step_report` and `notify` and the stale banner built from `render.escape`."""
 from __future__ import annotations
 
 import io
@@ -9,7 +9,8 @@ import logging
 import pytest
 from inert_kit import live_markup
 
-from reconciler import gitops, redact
+from reconciler import notify, redact
+from reconciler.github import step_report
 from reconciler.errors import LeaderctlError
 from reconciler.github import comment
 from reconciler.model import Action, Change, LeaderPlan, LeaderStatus, Plan, Problem
@@ -100,7 +101,7 @@ def test_a_failure_in_the_step_summary_cannot_break_out_of_its_block(tmp_path, m
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     redact.remember("Desk2026X")
-    gitops.report_failure("plan", LeaderctlError(HOSTILE + " code DESK2026X"))
+    step_report.report_failure("plan", LeaderctlError(HOSTILE + " code DESK2026X"))
     text = summary.read_text()
     assert live_markup(text) == [], text
     assert "desk2026x" not in text.lower()
@@ -113,9 +114,9 @@ def test_annotations_and_webhook_text_from_exchange_text(monkeypatch):
     lp = LeaderPlan("desk", LeaderStatus.CHANGES,
                     changes=[Change("symbols", "symbolIds", Action.REMOVE, before="<!channel>")],
                     problems=[Problem(HOSTILE + " DESK2026X", code=-1130)])
-    lines = gitops.annotations(Plan(leaders=[lp]))
+    lines = step_report.annotations(Plan(leaders=[lp]))
     assert len(lines) == 2 and all("\n" not in line and "desk2026x" not in line.lower() for line in lines)
-    payload = gitops.webhook_payload(Plan(leaders=[lp]))
+    payload = notify.webhook_payload(Plan(leaders=[lp]))
     assert "<!channel>" not in payload["text"] and "&lt;!channel&gt;" in payload["text"]
     assert "desk2026x" not in json.dumps(payload).lower()
 

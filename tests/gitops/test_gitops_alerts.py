@@ -88,13 +88,13 @@ def test_unreachable_or_unusable_webhook_is_a_warning(ws, url):
 
 
 def test_webhook_timeout_is_bounded(capsys):
-    from reconciler import gitops
+    from reconciler import notify
     from reconciler.model import Change, LeaderPlan, Plan
 
     plan = Plan([LeaderPlan("desk-btc", "changes", [Change("settings.profit_sharing.rate", "profitRate", "update", "0.2", "0.1")])])
     with Receiver(delay=2.0) as hook:
         started = time.monotonic()
-        ok = gitops.send_webhook(hook.url, plan, timeout=0.3, retry_delay=0.0)
+        ok = notify.send_webhook(hook.url, plan, timeout=0.3, retry_delay=0.0)
         elapsed = time.monotonic() - started
     assert ok is False
     assert len(hook.requests) == 2
@@ -103,12 +103,12 @@ def test_webhook_timeout_is_bounded(capsys):
 
 
 def test_client_errors_are_not_retried(capsys):
-    from reconciler import gitops
+    from reconciler import notify
     from reconciler.model import Change, LeaderPlan, Plan
 
     plan = Plan([LeaderPlan("desk-btc", "changes", [Change("symbols", "symbolIds", "add", after="SOL-SWAP-USDT")])])
     with Receiver(status=404) as hook:
-        assert gitops.send_webhook(hook.url, plan, retry_delay=0.0) is False
+        assert notify.send_webhook(hook.url, plan, retry_delay=0.0) is False
     assert len(hook.requests) == 1
     assert "HTTP 404" in capsys.readouterr().err
 
