@@ -1,6 +1,6 @@
 """The command line: parse options, call the core (`operations`), render, exit.
 
-Every error is rendered once, in `boundary`. The core (YAML, the schema, the
+Every error is rendered once, in `boundary.error_boundary`. The core (YAML, the schema, the
 model) is imported by the commands that run it, and httpx only by the exchange
 client, so `--help` starts in the time of click alone.
 """
@@ -8,55 +8,14 @@ from __future__ import annotations
 
 import os
 import sys
-from functools import wraps
 
 import click
 
 from reconciler import __version__
-from reconciler.errors import ConfigError, LeaderctlError, UsageError
+from reconciler.boundary import error_boundary, say
+from reconciler.errors import ConfigError, UsageError
 
 FORMATS = click.Choice(["text", "json", "markdown"])
-
-
-def _fail(message: str, code: int = 1):
-    """The one line (or, for a config, the lines) of an error: exchange text escaped, secrets masked."""
-    from reconciler.render.escape import lines_for_terminal
-
-    click.echo(lines_for_terminal(message), err=True)
-    sys.exit(code)
-
-
-def boundary(report: str | None = None):
-    """Render every leaderctl error once, here, and exit with its code: never a traceback.
-
-    `report` names the command whose failures also go to the GitHub step summary.
-    """
-
-    def decorate(fn):
-        @wraps(fn)
-        def wrapper(*args, **kwargs):
-            try:
-                return fn(*args, **kwargs)
-            except LeaderctlError as e:
-                if report:
-                    from reconciler.github import step_report
-
-                    step_report.report_failure(report, e)
-                _fail(str(e) if isinstance(e, ConfigError) else f"Error: {e}", e.exit_code)
-            except KeyboardInterrupt as e:
-                click.echo(f"interrupted ({e or 'SIGINT'}): nothing was written", err=True)
-                sys.stdout.flush()
-                os._exit(1)  # in-flight reads are abandoned, not waited for
-            except (click.exceptions.Exit, click.ClickException, click.Abort):
-                raise
-            except Exception as e:  # a bug: say so in one line; the traceback only on request
-                if os.environ.get("LEADERCTL_DEBUG"):
-                    raise
-                _fail(f"internal error: {type(e).__name__} (set LEADERCTL_DEBUG=1 for a traceback)")
-
-        return wrapper
-
-    return decorate
 
 
 def exchange_options(fn):
@@ -97,7 +56,8 @@ def main(argv=None):
         e.show()
         sys.exit(1)
     except click.Abort:
-        _fail("aborted: nothing was written", 1)
+        say("aborted: nothing was written")
+        sys.exit(1)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
     sys.exit(0)
@@ -157,7 +117,7 @@ def _warn(desired) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: {valid, leaders, files, warnings} or {valid: false, issues: [{file, line, col, path, message}]} on stdout.")
-@boundary()
+@error_boundary()
 def validate(paths, fmt):
     """Check config files offline against the schema and the exchange's rules."""
     from reconciler import operations
@@ -179,7 +139,7 @@ def validate(paths, fmt):
 
 
 @cli.command()
-@boundary()
+@error_boundary()
 def schema():
     """Print the JSON Schema of the config files."""
     from reconciler.schema import schema_text
@@ -194,7 +154,7 @@ def schema():
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
 @click.option("--explain", is_flag=True, help="Say where each desired value was written (file:line, profile or leader).")
 @exchange_options
-@boundary(report="plan")
+@error_boundary(report="plan")
 def plan(paths, fmt, out, detailed_exitcode, explain, **opts):
     """Read the live state and show what apply would change."""
     from reconciler import operations
@@ -221,7 +181,7 @@ def plan(paths, fmt, out, detailed_exitcode, explain, **opts):
 @click.option("--force", is_flag=True, help="Allow removing more followers of one leader than the policy's max_follower_removals (default 10).")
 @click.option("--ignore-windows", is_flag=True, help="Write leaders the policy's change windows hold now (the report says so).")
 @exchange_options
-@boundary(report="apply")
+@error_boundary(report="apply")
 def apply(paths, plan_file, fmt, auto_approve, force, ignore_windows, **opts):
     """Plan, ask, then write: one PUT per leader with changes, then follower removals."""
     from reconciler import operations
@@ -254,7 +214,7 @@ def apply(paths, plan_file, fmt, auto_approve, force, ignore_windows, **opts):
 @click.option("--webhook", metavar="URL", help="POST a Slack-compatible message when drift is found.")
 @click.option("--prometheus", type=click.Path(dir_okay=False), help="Write node-exporter textfile metrics here.")
 @exchange_options
-@boundary()
+@error_boundary()
 def drift(paths, fmt, webhook, prometheus, **opts):
     """The plan, for schedules: exit 0 in sync, 2 drift, 1 error.
 
@@ -287,7 +247,7 @@ def drift(paths, fmt, webhook, prometheus, **opts):
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--check", is_flag=True, help="Write nothing; exit 2 when something would change.")
 @exchange_options
-@boundary()
+@error_boundary()
 def refresh(paths, check, **opts):
     """Accept the exchange's values: rewrite the config so that a plan shows no changes.
 
@@ -321,7 +281,7 @@ def _terminal(text: str) -> str:
 @click.option("--profiles", is_flag=True, help="Put the settings all imported leaders share in one profile.")
 @click.option("--endpoint", metavar="URL", help="Exchange base URL (env LEADERCTL_ENDPOINT; default https://api.toobit.com).")
 @click.option("--sandbox", is_flag=True, default=None, help="Use the embedded simulated exchange (.leaderctl/sandbox.json).")
-@boundary()
+@error_boundary()
 def import_(names, output, config_path, profiles, endpoint, sandbox):
     """Write leaders' live settings as YAML (plan on it shows no changes)."""
     from reconciler import importer
@@ -362,7 +322,7 @@ SHOW = ["config", "symbols", "orders", "order-history", "trade-data", "profit-sh
 @click.option("--size", type=click.IntRange(1, 100), default=10, show_default=True, help="Rows per page (order-history, followers).")
 @click.option("--period", type=click.Choice(["7", "30", "90", "180", "365"]), default="7", show_default=True, help="trade-data period in days.")
 @exchange_options
-@boundary()
+@error_boundary()
 def show(what, config_path, fmt, all_pages, page, size, period, **opts):
     """Read-only reports of one leader's exchange data."""
     from reconciler import show as report
@@ -382,7 +342,7 @@ def show(what, config_path, fmt, all_pages, page, size, period, **opts):
               help="Where the simulated accounts are kept between runs.")
 @click.option("-c", "--config", "config_path", type=click.Path(), help="One account per leader in this config (default: one `demo`).")
 @click.option("--latency", type=float, default=0.0, help="Seconds added to every answer.")
-@boundary()
+@error_boundary()
 def sandbox(port, state, config_path, latency):
     """Run the simulated exchange as a local HTTP server and print its credentials."""
     import time

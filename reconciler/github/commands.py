@@ -6,11 +6,11 @@ ends by appending `exitcode=N` to $GITHUB_OUTPUT, whatever happened.
 from __future__ import annotations
 
 import os
-import sys
 import urllib.parse
-from functools import wraps
 
 import click
+
+from reconciler.boundary import error_boundary
 
 SUMMARY_LIMIT = 900_000  # GitHub takes up to 1 MiB of step summary per step
 
@@ -22,32 +22,8 @@ def _write_exitcode(code: int) -> None:
 
 
 def action_boundary(fn):
-    """Render a leaderctl error once, never a traceback; always record the exit code."""
-
-    @wraps(fn)
-    def wrapper(*args, **kwargs):
-        from reconciler.errors import ConfigError, LeaderctlError
-        from reconciler.render.escape import lines_for_terminal
-
-        try:
-            code = fn(*args, **kwargs)
-        except LeaderctlError as e:
-            click.echo(lines_for_terminal(str(e) if isinstance(e, ConfigError) else f"Error: {e}"), err=True)
-            code = e.exit_code
-        except KeyboardInterrupt as e:  # while reading: nothing was written (writes stop gracefully)
-            click.echo(f"interrupted ({e or 'SIGINT'}): nothing was written", err=True)
-            code = 1
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
-            raise
-        except Exception as e:  # a bug: one line; the traceback only on request
-            if os.environ.get("LEADERCTL_DEBUG"):
-                raise
-            click.echo(f"internal error: {type(e).__name__} (set LEADERCTL_DEBUG=1 for a traceback)", err=True)
-            code = 1
-        _write_exitcode(code)
-        sys.exit(code)
-
-    return wrapper
+    """The commands' error boundary (`boundary.error_boundary`); every run records its exit code."""
+    return error_boundary(finish=_write_exitcode)(fn)
 
 
 def _options(fn):
