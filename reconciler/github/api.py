@@ -293,51 +293,69 @@ class GitHubApi:
 
     def _send(self, method: str, url: str, body: dict | None, *, what: str, needs: str | None, accept: str | None = None) -> Response:
         data = json.dumps(body).encode() if body is not None else None
-        headers = {
-            "Accept": accept or "application/vnd.github+json",
-            "X-GitHub-Api-Version": "2022-11-28",
-            "User-Agent": f"leaderctl/{__version__}",
-        }
-        if data is not None:
-            headers["Content-Type"] = "application/json"
-        if self._token:
-            headers["Authorization"] = f"Bearer {self._token}"
+        headers = self._headers(accept, data is not None)
         split = urllib.parse.urlsplit(url)
         where = f"{method} {split.path}" + (f"?{_page(split.query)}" if _page(split.query) else "")
         deadline = _Deadline(self.timeout)  # one for the request as a whole, its retry included
         try:
             for attempt in (1, 2):
-                req = urllib.request.Request(url, data=data, headers=headers, method=method)
                 try:
-                    with self._opener(deadline).open(req, timeout=max(deadline.left(), 0.001)) as resp:
-                        raw = resp.read(MAX_BODY + 1)
-                        status, resp_headers = resp.status, {k.lower(): v for k, v in resp.headers.items()}
-                    if deadline.expired:
-                        raise TimeoutError("the deadline passed")
-                    return Response(status, _decode(raw, what, where), resp_headers, where, len(raw))
+                    return self._exchange(urllib.request.Request(url, data=data, headers=headers, method=method),
+                                          deadline, what, where)
                 except urllib.error.HTTPError as e:
                     status, text = e.code, _read(e)
                     resp_headers = {k.lower(): v for k, v in (e.headers or {}).items()}
                     e.close()
                     if deadline.expired:
                         raise self._timed_out(what) from None
-                    if status >= 500 and attempt == 1 and deadline.left() > self.retry_delay:
-                        time.sleep(self.retry_delay)
+                    if status >= 500 and attempt == 1 and self._wait_to_retry(deadline):
                         continue
                     raise self._error(status, text, resp_headers, what, needs) from None
                 except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as e:
                     reason = getattr(e, "reason", None) or e
                     if deadline.expired or isinstance(reason, TimeoutError):
                         raise self._timed_out(what) from None
-                    if isinstance(reason, ssl.SSLCertVerificationError):
-                        raise GitHubError(f"TLS verification failed for {self.base_url} while {what}: {_clean(str(reason), self._token)}") from None
-                    if attempt == 1 and deadline.left() > self.retry_delay:
-                        time.sleep(self.retry_delay)
+                    verify_failed = isinstance(reason, ssl.SSLCertVerificationError)  # never retried
+                    if not verify_failed and attempt == 1 and self._wait_to_retry(deadline):
                         continue
-                    raise GitHubError(f"cannot reach GitHub at {self.base_url} while {what}: {_clean(str(reason) or type(reason).__name__, self._token)}") from None
+                    raise self._unreachable(reason, what) from None
         finally:
             deadline.cancel()
         raise AssertionError("unreachable")
+
+    def _headers(self, accept: str | None, has_body: bool) -> dict:
+        headers = {
+            "Accept": accept or "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+            "User-Agent": f"leaderctl/{__version__}",
+        }
+        if has_body:
+            headers["Content-Type"] = "application/json"
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        return headers
+
+    def _exchange(self, req: urllib.request.Request, deadline: _Deadline, what: str, where: str) -> Response:
+        """One attempt: the answer, read under the size limit before the deadline."""
+        with self._opener(deadline).open(req, timeout=max(deadline.left(), 0.001)) as resp:
+            raw = resp.read(MAX_BODY + 1)
+            status, resp_headers = resp.status, {k.lower(): v for k, v in resp.headers.items()}
+        if deadline.expired:
+            raise TimeoutError("the deadline passed")
+        return Response(status, _decode(raw, what, where), resp_headers, where, len(raw))
+
+    def _wait_to_retry(self, deadline: _Deadline) -> bool:
+        """Wait before the one retry, if the deadline leaves time for it."""
+        if deadline.left() <= self.retry_delay:
+            return False
+        time.sleep(self.retry_delay)
+        return True
+
+    def _unreachable(self, reason: object, what: str) -> GitHubError:
+        if isinstance(reason, ssl.SSLCertVerificationError):
+            return GitHubError(f"TLS verification failed for {self.base_url} while {what}: {_clean(str(reason), self._token)}")
+        text = str(reason) or type(reason).__name__
+        return GitHubError(f"cannot reach GitHub at {self.base_url} while {what}: {_clean(text, self._token)}")
 
     def _timed_out(self, what: str) -> GitHubError:
         return GitHubError(

@@ -293,7 +293,6 @@ def _footer(env, pr, more: str = "") -> str:
 @action_boundary
 def apply_cmd(paths, leaders, sandbox, timeout, no_verify):
     """On a push to the default branch: apply, only if the plan is the one reviewed in the merged pull request."""
-    from reconciler import operations
     from reconciler.config import load_desired
     from reconciler.errors import UsageError
     from reconciler.github import comment, review, step_report
@@ -315,15 +314,8 @@ def apply_cmd(paths, leaders, sandbox, timeout, no_verify):
     try:
         load_desired(list(paths))  # an invalid config is refused before GitHub is asked anything
         # the review first: without one, not even a read is sent to the exchange
-        api = _api(env) if verify else None
-        reviewed = review.reviewed_plan(api, env.repository, env.sha, key, _me(api)) if verify else None
-        same_as_reviewed = (lambda plan: review.check(reviewed, plan_digest(plan))) if reviewed else None
-        request = operations.ApplyRequest(
-            paths=tuple(paths), leaders=tuple(leaders), auto_approve=True,
-            force=same_as_reviewed is not None,  # the reviewed plan showed every removal; else the thresholds hold
-            verify=same_as_reviewed,
-        )
-        desired, result = operations.apply(request, _connect(sandbox), show=show, confirm=lambda: False)
+        reviewed = review.reviewed_plan(api := _api(env), env.repository, env.sha, key, _me(api)) if verify else None
+        desired, result = _apply(paths, leaders, sandbox, reviewed, show)
     except review.NotReviewedError as e:
         step_report.step_summary(f"{_title('apply', key)}\n\n⛔ {e}")
         raise
@@ -334,6 +326,22 @@ def apply_cmd(paths, leaders, sandbox, timeout, no_verify):
     where = f" (reviewed in pull request #{reviewed.number})" if reviewed else " (plan not verified: verify-plan is off)"
     step_report.report(f"{render_result(result, 'markdown')}\nplan_sha256 `{shown['digest']}`{where}", result.unsettled(), desired.leaders)
     return result.exit_code()
+
+
+def _apply(paths, leaders, sandbox: bool, reviewed, show):
+    """(desired, result) of apply --auto-approve, refused unless the plan made now is the
+    `reviewed` one; without a review (verify-plan off) the safety thresholds hold."""
+    from reconciler import operations
+    from reconciler.github import review
+    from reconciler.github.digest import plan_digest
+
+    same_as_reviewed = (lambda plan: review.check(reviewed, plan_digest(plan))) if reviewed else None
+    request = operations.ApplyRequest(
+        paths=tuple(paths), leaders=tuple(leaders), auto_approve=True,
+        force=same_as_reviewed is not None,  # the reviewed plan showed every removal
+        verify=same_as_reviewed,
+    )
+    return operations.apply(request, _connect(sandbox), show=show, confirm=lambda: False)
 
 
 # ---------------------------------------------------------------- drift
@@ -354,13 +362,9 @@ def drift_cmd(paths, leaders, sandbox, timeout, refresh_pr):
     env = _context("GITHUB_REPOSITORY", "GITHUB_TOKEN", *(("GITHUB_SHA",) if refresh_pr else ()))
     api = _api(env)
     key = comment.path_key(paths)
-    reading = None
-    try:
-        if refresh_pr:
-            reading = refresh.read(list(paths), tuple(leaders), _connect(sandbox))
-            desired, plan = reading.desired, reading.plan
-        else:
-            desired, plan = operations.plan(paths, tuple(leaders), _connect(sandbox))
+    try:  # with a refresh pull request, refresh's one reading of the exchange is the drift's plan
+        reading = refresh.read(list(paths), tuple(leaders), _connect(sandbox)) if refresh_pr else None
+        desired, plan = (reading.desired, reading.plan) if reading else operations.plan(paths, tuple(leaders), _connect(sandbox))
     except Exception as e:
         step_report.report_failure("drift", e)
         raise
@@ -379,21 +383,20 @@ def drift_cmd(paths, leaders, sandbox, timeout, refresh_pr):
         if refresh_pr:
             _close_refresh_pr(api, env, key, "Back in sync")
         return 0
-    pr_number = None
-    if refresh_pr:
-        from reconciler.render import as_markdown
-
-        drift = as_markdown.document(plan, drift=True, head=[], title="### The drift", overflow=_overflow(env),
-                                     limit=comment.LIMIT // 3)
-        pr_number = _refresh_pr(api, env, key, reading, drift)
+    pr_number = _refresh_pr(api, env, key, reading) if refresh_pr else None
     return _report_drift(api, env, key, plan, digest, pr_number)
 
 
-def _refresh_pr(api, env, key: str, reading, drift_markdown: str) -> int | None:
-    """Open or update the refresh pull request (`refresh_pr`); its number, or None (said why)."""
+def _refresh_pr(api, env, key: str, reading) -> int | None:
+    """Open or update the refresh pull request (`refresh_pr`), its body showing the drift;
+    its number, or None (said why)."""
     from reconciler import refresh
-    from reconciler.github import refresh_pr, step_report
+    from reconciler.github import comment, refresh_pr, step_report
     from reconciler.refresh import RefreshRefused
+    from reconciler.render import as_markdown
+
+    drift_markdown = as_markdown.document(reading.plan, drift=True, head=[], title="### The drift", overflow=_overflow(env),
+                                          limit=comment.LIMIT // 3)
 
     try:
         proposal = refresh.proposal(reading)

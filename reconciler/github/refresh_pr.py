@@ -137,6 +137,20 @@ def propose(api, repo: str, key: str, *, base_branch: str, base_sha: str, files:
         numbers = ", ".join(f"#{p['number']}" for p in others)
         raise RefreshPrError(f"branch {branch} is the head of pull request {numbers}, which leaderctl did not open: "
                              "it is left alone; close that pull request or delete the branch to get a refresh pull request")
+    changed = _commit_files(api, repo, key, branch, base_sha, files)
+    if own is None:
+        return _open(api, repo, branch, base_branch, title, body, me)
+    number = own["number"]
+    if own.get("body") == body and own.get("title") == title and not changed:
+        return Outcome("unchanged", number, own.get("html_url"))
+    api.patch(f"/repos/{repo}/pulls/{number}", {"title": title, "body": body}, what=f"updating pull request #{number}",
+              needs="pull-requests: write")
+    return Outcome("updated", number, own.get("html_url"))
+
+
+def _commit_files(api, repo: str, key: str, branch: str, base_sha: str, files: list[tuple[str, str]]) -> bool:
+    """Point `branch` at one commit of `files` on `base_sha` (only leaderctl's own commit is
+    ever replaced); whether the branch moved."""
     head = _branch_head(api, repo, branch)
     head_commit = _commit(api, repo, head) if head else None
     if head_commit is not None and head_commit[1].split("\n", 1)[0] != commit_message(key):
@@ -144,26 +158,22 @@ def propose(api, repo: str, key: str, *, base_branch: str, base_sha: str, files:
                              "delete the branch (or reset it) to let leaderctl propose the refresh again")
     base_tree, _, _ = _commit(api, repo, base_sha)
     tree = _tree(api, repo, base_tree, files)
-    changed = head_commit is None or head_commit[0] != tree or head_commit[2] != [base_sha]
-    if changed:
-        what = "committing the refreshed files"
-        r = api.post(f"/repos/{repo}/git/commits", {"message": commit_message(key), "tree": tree, "parents": [base_sha]},
-                     what=what, needs="contents: write")
-        sha = _sha(r, what)
-        ref = urllib.parse.quote(branch)
-        if head is None:
-            api.post(f"/repos/{repo}/git/refs", {"ref": f"refs/heads/{branch}", "sha": sha}, what=f"creating branch {branch}",
-                     needs="contents: write")
-        else:
-            api.patch(f"/repos/{repo}/git/refs/heads/{ref}", {"sha": sha, "force": True}, what=f"moving branch {branch}",
-                      needs="contents: write")
-    if own is not None:
-        number = own["number"]
-        if own.get("body") == body and own.get("title") == title and not changed:
-            return Outcome("unchanged", number, own.get("html_url"))
-        api.patch(f"/repos/{repo}/pulls/{number}", {"title": title, "body": body}, what=f"updating pull request #{number}",
-                  needs="pull-requests: write")
-        return Outcome("updated", number, own.get("html_url"))
+    if head_commit is not None and head_commit[0] == tree and head_commit[2] == [base_sha]:
+        return False
+    what = "committing the refreshed files"
+    r = api.post(f"/repos/{repo}/git/commits", {"message": commit_message(key), "tree": tree, "parents": [base_sha]},
+                 what=what, needs="contents: write")
+    sha = _sha(r, what)
+    if head is None:
+        api.post(f"/repos/{repo}/git/refs", {"ref": f"refs/heads/{branch}", "sha": sha}, what=f"creating branch {branch}",
+                 needs="contents: write")
+    else:
+        api.patch(f"/repos/{repo}/git/refs/heads/{urllib.parse.quote(branch)}", {"sha": sha, "force": True},
+                  what=f"moving branch {branch}", needs="contents: write")
+    return True
+
+
+def _open(api, repo: str, branch: str, base_branch: str, title: str, body: str, me) -> Outcome:
     what = "opening the refresh pull request"
     r = api.post(f"/repos/{repo}/pulls", {"title": title, "head": branch, "base": base_branch, "body": body}, what=what,
                  needs="pull-requests: write")
