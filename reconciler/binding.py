@@ -1,4 +1,4 @@
-"""Keyed hashes that bind a leader's secrets into the plan digest and saved plans (CONTRACT §9).
+"""Keyed hashes that bind a leader's secrets into the plan digest and saved plans (docs/contract.md §9).
 
 A plan comment and a plan file are read by reviewers, and a plan file may be copied
 anywhere; neither may hold a secret. Yet what they promise must include the invite

@@ -1,4 +1,4 @@
-"""Ctrl-C and SIGTERM (CONTRACT §6).
+"""Ctrl-C and SIGTERM (docs/contract.md §6).
 
 While reading (plan, drift, and apply's own planning) the first signal stops the
 run at once: `KeyboardInterrupt`, nothing was written. Once apply starts writing,

@@ -426,7 +426,7 @@ def version_problem(doc) -> str | None:
 
 
 class LeaderOutcome(StrEnum):
-    """apply's result per leader (CONTRACT §4 and §6)."""
+    """apply's result per leader (docs/contract.md §4 and §6)."""
 
     APPLIED = "applied"
     IN_SYNC = "in_sync"

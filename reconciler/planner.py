@@ -55,7 +55,7 @@ def symbol_changes(leader: LeaderSpec, want: tuple[str, ...], live: tuple[str, .
 
 @dataclass(frozen=True)
 class Needs:
-    """Which reads beyond GET config a leader's plan needs (the economy of CONTRACT §8)."""
+    """Which reads beyond GET config a leader's plan needs (the economy of docs/contract.md §8)."""
 
     symbols: bool  # GET symbols: is a pair to enable available?
     orders: bool  # GET orders/current: may a pair be disabled, the position type change?

@@ -1,7 +1,7 @@
 """Plan many leaders against the exchange: read each leader's live state, call the
 pure planner.
 
-Reads are economical (CONTRACT §8): GET config per leader, and GET symbols or GET
+Reads are economical (docs/contract.md §8): GET config per leader, and GET symbols or GET
 orders/current only when the plan needs them (`planner.needs`). Leaders run
 `parallelism` at a time; one leader's extra reads go together. All requests share
 the connection's weight limiter, so more parallelism never means more than the

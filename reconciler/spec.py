@@ -68,7 +68,7 @@ class Codec:
         return str(value)
 
     def to_json(self, value):
-        """The plan JSON's spelling (CONTRACT §4)."""
+        """The plan JSON's spelling (docs/contract.md §4)."""
         return value
 
     def to_text(self, value) -> str:

@@ -410,7 +410,7 @@ class InterruptedRequest(LeaderctlError):
 class WaitedBeforeSending(LeaderctlError):
     """A write built from a fresh read was held back by the rate limit (the weight budget,
     or a 429 that was not processed) for longer than its read may age: it was not sent,
-    so that the caller reads again and builds it anew (CONTRACT §9, fresh reads)."""
+    so that the caller reads again and builds it anew (docs/contract.md §9, fresh reads)."""
 
     def __init__(self, endpoint: str | None = None, seconds: float = 0.0):
         self.endpoint = endpoint

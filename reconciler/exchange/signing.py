@@ -1,4 +1,4 @@
-"""Request signing (NOTES.md §2): HMAC-SHA256 over the query string exactly as sent.
+"""Request signing (docs/exchange-api.md §2): HMAC-SHA256 over the query string exactly as sent.
 
 The query string is built here, once, and the same string is both signed and put
 on the wire, so no library can re-encode what was signed.

@@ -51,7 +51,7 @@ def plan_digest(plan) -> str:
 
 def drift_digest(plan) -> str:
     """The digest of what drifted: the plan without follower removals (they are not drift,
-    CONTRACT §3), so editing `followers.remove` neither opens nor updates a drift issue."""
+    docs/contract.md §3), so editing `followers.remove` neither opens nor updates a drift issue."""
     from dataclasses import replace
 
     from reconciler.model import Plan

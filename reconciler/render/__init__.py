@@ -30,7 +30,7 @@ def render_plan(plan, fmt: str, *, color: bool = False, explain: bool = False) -
 
 def render_drift(plan, fmt: str, *, color: bool = False) -> str:
     """A plan read as drift (`leaderctl drift`): which side changed, follower removals left out.
-    JSON is the plan JSON (CONTRACT §4)."""
+    JSON is the plan JSON (docs/contract.md §4)."""
     if fmt == "json":
         return render_plan(plan, fmt)
     return redact.mask(_renderer(fmt).drift(plan, color=color))

@@ -63,7 +63,7 @@ def plan(plan, color: bool = False, explain: bool = False) -> str:
 
 def drift_leader_lines(lp, color: bool) -> list[str]:
     """One leader of a drift report: what changed outside the config (follower removals are
-    not drift: they cannot be observed, CONTRACT §3)."""
+    not drift: they cannot be observed, docs/contract.md §3)."""
     ignored = f" ({plural(len(lp.ignored), 'path')} ignored)" if lp.ignored else ""
     if lp.status is LeaderStatus.CHANGES and lp.changes:
         lines = [f"leader {lp.name}: drifted ({plural(len(lp.changes), 'change')}){ignored}"]

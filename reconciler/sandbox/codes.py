@@ -1,6 +1,6 @@
 """The exchange's answer codes and messages, and the error that carries one.
 
-Messages are the documented ones (leader-endpoints.txt, NOTES.md section 3); the
+Messages are the documented ones (docs/exchange-api.md §5 and §3); the
 ones the documents do not spell out (-1006, -1007, bans) follow the wording of
 Toobit's common error-code reference, which is Binance's.
 """

@@ -1,4 +1,4 @@
-"""Request weight per client IP over a rolling minute, with 429 then 418 (NOTES.md section 3)."""
+"""Request weight per client IP over a rolling minute, with 429 then 418 (docs/exchange-api.md §3)."""
 from __future__ import annotations
 
 import math

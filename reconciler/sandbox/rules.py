@@ -1,7 +1,7 @@
 """`PUT .../leader/config`, the oracle: its body fields, its documented rules, its effect.
 
-Written from leader-endpoints.txt ("Update Leader Config", Parameters and Rules)
-and NOTES.md only, never from leaderctl's validator: the sandbox is the
+Written from the exchange's documents only (docs/exchange-api.md §4, "The PUT body
+and its rules", and §3), never from leaderctl's validator: the sandbox is the
 independent side of a parity test, so nothing here may come from
 `reconciler.config`, `reconciler.schema`, `reconciler.fields` or `reconciler.spec`.
 All of the sandbox's knowledge of this endpoint is in the two tables below:
@@ -27,7 +27,7 @@ that what the sandbox accepts, a strict exchange accepts too):
   decimal places"). Negative values are -1130; "-0" is zero. Values of 10^18 or
   more are -1130 (the exchange stores decimals in a bounded column; the bound is
   not published and 10^18 is far above any real setting).
-- Integers may be JSON numbers or strings of digits (NOTES.md section 3: accept
+- Integers may be JSON numbers or strings of digits (docs/exchange-api.md §3: accept
   both spellings); `integer` fields must fit in 32 bits and `LONG` fields in 64,
   else -1102, like a JSON deserialiser failing on the type.
 - The invite code's length is counted in Unicode code points. "Chinese

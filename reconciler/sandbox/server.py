@@ -73,7 +73,7 @@ class Account:
 
 
 def sign(secret: str, payload: str) -> str:
-    """Lowercase hex HMAC-SHA256 of `payload`, keyed with `secret` (NOTES.md section 2)."""
+    """Lowercase hex HMAC-SHA256 of `payload`, keyed with `secret` (docs/exchange-api.md §2)."""
     return hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
 
 
@@ -83,7 +83,7 @@ BODY_SIGNING = ("query", "query+body")
 def signed_payload(raw_query: str, body: bytes = b"", body_signing: str = "query") -> str:
     """What the client signed: the query string exactly as sent, minus `signature=`.
 
-    By default only the query string is signed, never the JSON body (NOTES.md section 2).
+    By default only the query string is signed, never the JSON body (docs/exchange-api.md §2).
     `body_signing="query+body"` plays an exchange that wants the JSON body too: the body
     exactly as received, appended to the query string (as public clients that sign the
     body do), for requests that carry one.
@@ -319,7 +319,7 @@ class Sandbox:
         log.log(logging.DEBUG if repeated else logging.WARNING, "%s", text)
 
     def _authenticate(self, req: Request) -> tuple[dict, bool]:
-        """API key, then signature, then the timestamp window (NOTES.md section 2)."""
+        """API key, then signature, then the timestamp window (docs/exchange-api.md §2)."""
         key = req.headers.get("X-BB-APIKEY")
         if not key:
             raise ApiError(-2015)
