@@ -26,11 +26,12 @@ def say(message: str) -> None:
     click.echo(lines_for_terminal(message), err=True)
 
 
-def error_boundary(*, report: str | None = None, finish: Callable[[int], None] | None = None):
+def error_boundary(*, on_error: Callable[[LeaderctlError], None] | None = None,
+                   finish: Callable[[int], None] | None = None):
     """Decorate a command so that every error ends here, rendered once, never a traceback.
 
-    `report` names the command whose failures also go to the GitHub step summary and
-    annotations. `finish(code)` runs with the exit code however the command ended (the
+    `on_error(error)` also reports a leaderctl error elsewhere (the CLI's plan and apply:
+    to the GitHub step summary and annotations). `finish(code)` runs with the exit code however the command ended (the
     action records it in $GITHUB_OUTPUT); a command that returns its code then exits
     with it; one that exits by itself (sys.exit) is left to do so.
     """
@@ -38,7 +39,7 @@ def error_boundary(*, report: str | None = None, finish: Callable[[int], None] |
     def decorate(fn):
         @wraps(fn)
         def wrapper(*args, **kwargs):
-            code = _guarded(fn, args, kwargs, report, finish)
+            code = _guarded(fn, args, kwargs, on_error, finish)
             if finish is not None:
                 finish(code or 0)
             if code is not None or finish is not None:
@@ -49,14 +50,12 @@ def error_boundary(*, report: str | None = None, finish: Callable[[int], None] |
     return decorate
 
 
-def _guarded(fn, args, kwargs, report: str | None, finish: Callable[[int], None] | None) -> int | None:
+def _guarded(fn, args, kwargs, on_error, finish: Callable[[int], None] | None) -> int | None:
     try:
         return fn(*args, **kwargs)
     except LeaderctlError as e:
-        if report:
-            from reconciler.github import step_report
-
-            step_report.report_failure(report, e)
+        if on_error is not None:
+            on_error(e)
         say(str(e) if isinstance(e, ConfigError) else f"Error: {e}")
         return e.exit_code
     except KeyboardInterrupt as e:

@@ -18,6 +18,17 @@ from reconciler.errors import ConfigError, UsageError
 FORMATS = click.Choice(["text", "json", "markdown"])
 
 
+def _reported(command: str):
+    """A command's errors also in the GitHub step summary and annotations (when in Actions)."""
+
+    def report(error: BaseException) -> None:
+        from reconciler.github import step_report
+
+        step_report.report_failure(command, error)
+
+    return report
+
+
 def exchange_options(fn):
     """--leader/--endpoint/--sandbox/--parallelism/--timeout/-v/-q/--no-color, before or after the command."""
     opts = [
@@ -154,7 +165,7 @@ def schema():
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
 @click.option("--explain", is_flag=True, help="Say where each desired value was written (file:line, profile or leader).")
 @exchange_options
-@error_boundary(report="plan")
+@error_boundary(on_error=_reported("plan"))
 def plan(paths, fmt, out, detailed_exitcode, explain, **opts):
     """Read the live state and show what apply would change."""
     from reconciler import operations
@@ -181,7 +192,7 @@ def plan(paths, fmt, out, detailed_exitcode, explain, **opts):
 @click.option("--force", is_flag=True, help="Allow removing more followers of one leader than the policy's max_follower_removals (default 10).")
 @click.option("--ignore-windows", is_flag=True, help="Write leaders the policy's change windows hold now (the report says so).")
 @exchange_options
-@error_boundary(report="apply")
+@error_boundary(on_error=_reported("apply"))
 def apply(paths, plan_file, fmt, auto_approve, force, ignore_windows, **opts):
     """Plan, ask, then write: one PUT per leader with changes, then follower removals."""
     from reconciler import operations

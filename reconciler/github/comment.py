@@ -55,10 +55,11 @@ def find(comments: list, key: str, me) -> dict | None:
 
 
 def checked(entries: list, what: str, where: str, number: str = "id") -> list:
-    """Comments (`id`) or issues (`number`) whose fields leaderctl reads have GitHub's types
-    (else one located error)."""
-    from reconciler.github.api import item, value
+    """Comments (`id`) or issues (`number`) whose fields leaderctl reads have GitHub's types,
+    an id twice only as the same entry (pages that moved); else one located error."""
+    from reconciler.github.api import item, malformed, value
 
+    seen: dict = {}
     for i, entry in enumerate(entries):
         at = f"[{i}]"
         item(entry, at, what=what, where=where)
@@ -68,6 +69,8 @@ def checked(entries: list, what: str, where: str, number: str = "id") -> list:
         user = value(entry, "user", (dict,), at, what=what, where=where, required=False)
         if user is not None:
             value(user, "login", (str,), f"{at}.user", what=what, where=where)
+        if seen.setdefault(entry[number], entry) != entry:  # which one would an edit change?
+            raise malformed(what, where, f"{at}.{number} {entry[number]} occurs twice, with different contents")
     return entries
 
 

@@ -6,6 +6,8 @@ leaves the pull request with no reviewed plan, and apply refuses it. Who the tok
 `github-actions[bot]` for the job's token (the action says so), else GET /user."""
 from __future__ import annotations
 
+import pytest
+
 from fake_github import BOT
 from github_kit import MERGE_SHA
 
@@ -135,3 +137,14 @@ def test_a_drift_issue_by_another_bot_is_not_ours(kit):
     assert r.code == 2, r.output
     assert theirs["body"].endswith("\nx") and not kit.gh.calls("PATCH", rf"/issues/{theirs['number']}$")
     assert len(kit.gh.open_issues()) == 2
+
+
+def test_a_listing_with_one_id_twice_is_refused_unless_the_same_entry():
+    from reconciler.github.api import MalformedAnswer
+
+    own = {"id": 1, "body": comment.plan_marker("examples/", None) + "\nplan", "user": BOT}
+    other = {"id": 1, "body": "no marker", "user": BOT}
+    assert comment.checked([own, dict(own)], "listing", "GET /x") == [own, own]  # a page that moved: harmless
+    with pytest.raises(MalformedAnswer) as e:
+        comment.checked([other, own], "listing", "GET /x")  # an edit of id 1 would change which one?
+    assert "[1].id 1 occurs twice, with different contents" in str(e.value)
