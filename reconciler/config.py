@@ -106,14 +106,13 @@ def load_desired(paths: list[str | Path], *, texts: dict[Path, bytes] | None = N
     files, issues = expand(paths)
     texts = texts or {}
     loaded = [yamlload.load(f, raw=texts.get(f)) for f in files]
-    fast = sum(_entries(doc) for doc, _ in loaded) >= schema.FAST_FROM
     docs = []
     for doc, found in loaded:
         if doc.data is not None or not found:
             # The file parsed (maybe with a duplicate key or a bad number): check the
             # rest of it too, but say nothing more where the loader already reported.
             reported = {(i.line, i.col) for i in found}
-            found = found + [i for i in _check_document(doc, fast) if (i.line, i.col) not in reported]
+            found = found + [i for i in _check_document(doc) if (i.line, i.col) not in reported]
         issues.extend(found)
         docs.append(doc)
     leaders, profiles, found = _layers(docs)
@@ -122,7 +121,7 @@ def load_desired(paths: list[str | Path], *, texts: dict[Path, bytes] | None = N
     resolution = resolve(leaders, profiles)
     issues += [p.layer.doc.issue(p.path, p.message) for p in resolution.problems]
     for merged in resolution.merged.values():
-        found = check_leader(merged, fast=fast)
+        found = check_leader(merged)
         issues += found or (policies.check_leader(policy, merged) if policy is not None else [])
     issues += _check_credentials(resolution.merged)
     if not leaders and not issues and files:
@@ -168,15 +167,10 @@ def _where(layer: Layer, path) -> Location:
     return Location(layer.doc.file, line, col, layer.origin)
 
 
-def _entries(doc: yamlload.Document) -> int:
-    data = doc.data if isinstance(doc.data, dict) else {}
-    return sum(len(data[k]) for k in ("leaders", "profiles") if isinstance(data.get(k), dict))
-
-
-def _check_document(doc: yamlload.Document, fast: bool) -> list[ConfigIssue]:
+def _check_document(doc: yamlload.Document) -> list[ConfigIssue]:
     if not isinstance(doc.data, dict):
         return [doc.issue((), f"expected a mapping with `version: 1` and `leaders:` at the top, got {schema.yaml_type(doc.data)}")]
-    return schema.check(doc, fast=fast)
+    return schema.check(doc)
 
 
 def _layers(docs) -> tuple[list[Layer], dict[str, Layer], list[ConfigIssue]]:
@@ -219,7 +213,7 @@ def _location(merged: Merged, rel: tuple, *, at_key: bool = False) -> Location:
     return Location(layer.doc.file, line, col, layer.origin)
 
 
-def check_leader(merged: Merged, *, fast: bool = False) -> list[ConfigIssue]:
+def check_leader(merged: Merged) -> list[ConfigIssue]:
     """The full leader schema and the rules, on the merged leader.
 
     A leader that neither extends nor ignores was already checked against the full
@@ -228,7 +222,7 @@ def check_leader(merged: Merged, *, fast: bool = False) -> list[ConfigIssue]:
     issues = []
     ignored = _ignored(merged.data)
     extended = len(merged.layers) > 1
-    if not extended and not ignored or fast and schema.surely_valid(merged.data, LEADER):
+    if not extended and not ignored or schema.surely_valid(merged.data, LEADER):
         return _rules(merged)
     for error in schema.errors(merged.data, LEADER):
         for rel, message, at_key in schema.translate(error):
