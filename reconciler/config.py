@@ -15,8 +15,10 @@ every mistake.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 from reconciler import policy as policies
@@ -103,6 +105,26 @@ def load_desired(paths: list[str | Path], *, texts: dict[Path, bytes] | None = N
 
     `texts`: the bytes of some files as already read (or as they are to be written:
     `refresh` checks its edits before writing them)."""
+    with _no_cyclic_gc():
+        return _load_desired(paths, texts)
+
+
+@contextmanager
+def _no_cyclic_gc():
+    """Loading makes millions of objects that all stay alive until the model is built and
+    none of which form cycles: Python's cyclic collector, run every 700 allocations, walked
+    all of them again and again (validate of 10,000 leaders: 4.5 of 6.3 s of CPU, and CPU
+    growing as N^1.2). Reference counting still frees everything; the collector resumes after."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _load_desired(paths, texts) -> Desired:
     files, issues = expand(paths)
     texts = texts or {}
     loaded = [yamlload.load(f, raw=texts.get(f)) for f in files]
