@@ -384,7 +384,7 @@ def _locator(merged: Merged):
         layer, written = merged.source(rel)
         if written == layer.base:
             return None
-        if isinstance(written[-1], int) and written not in layer.doc.values:
+        if isinstance(written[-1], int) and not layer.doc.has_value(written):
             line, col = layer.doc.key_at(written[:-1])  # an item without a position of its own: the list's key
         else:
             line, col = layer.doc.value_at(written)

@@ -32,7 +32,7 @@ def tree(text: str):
     if node is None:
         return None
     doc.data = yamlload._Builder(doc, issues).build(node, (), 0)
-    return doc.data, dict(doc.values), dict(doc.keys), issues
+    return doc.data, doc.values, doc.keys, issues
 
 
 def stream(text: str):
@@ -44,7 +44,7 @@ def stream(text: str):
         doc.data = yamlload._Streamer(doc, issues).document(yaml.parse(text, Loader=yamlload._FastLoader))
     except (yamlload._Unusual, yaml.YAMLError):
         return "unusual"
-    return doc.data, dict(doc.values), dict(doc.keys), issues
+    return doc.data, doc.values, doc.keys, issues
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "examples").rglob("*.yaml")), ids=lambda p: p.name)
@@ -71,3 +71,17 @@ def test_load_gives_the_same_issues_either_way(tmp_path):
         if isinstance(expected, tuple):
             where = lambda found: [(i.line, i.col, i.path, i.message) for i in found]  # noqa: E731
             assert (doc.data, where(issues)) == (expected[0], where(expected[3])), text
+
+
+def test_a_valid_file_reads_its_deep_positions_when_first_asked_and_they_are_the_trees(tmp_path):
+    text = (ROOT / "examples" / "desks" / "alt-desks.yaml").read_text()
+    f = tmp_path / "alt.yaml"
+    f.write_text(text)
+    doc, issues = yamlload.load(f)
+    assert issues == [] and doc.lazy is not None  # only the top levels' positions so far
+    _, values, keys, _ = tree(text)
+    deep = max(values, key=len)
+    assert doc.value_at(deep) == values[deep] and doc.lazy is None  # read now, from the text
+    assert doc.values == values and doc.keys == keys
+    doc2, _ = yamlload.load(f)
+    assert doc2.has_value(deep) and not doc2.has_value(deep + ("nothing",))
