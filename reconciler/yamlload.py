@@ -117,7 +117,7 @@ def _pack(line: int, col: int) -> int:
     return line << _COL_BITS | min(col, (1 << _COL_BITS) - 1)
 
 
-@dataclass
+@dataclass(slots=True)  # one per file: 10,000 files, 10,000 of them
 class Document:
     """One YAML file: its data plus the position of every key and value."""
 
