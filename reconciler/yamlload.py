@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
+import threading
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -87,6 +88,7 @@ _INT = yaml.constructor.SafeConstructor()
 _COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
+_COMPLETING = threading.Lock()
 _EAGER = 2  # path lengths whose positions are always kept (see Document.lazy)
 _COL_BITS = 24  # columns below 2**24: more than a MAX_BYTES file's longest line
 
@@ -134,8 +136,10 @@ class Document:
 
     def _complete(self, path: Path_, table: Positions) -> None:
         if self.lazy is not None and (len(path) > _EAGER or path not in table):
-            text, self.lazy = self.lazy, None
-            _Streamer(self, []).document(yaml.parse(text, Loader=_FastLoader))  # its data is the same: dropped
+            with _COMPLETING:  # plan's workers may ask at once: `lazy` is cleared only when all are read
+                if self.lazy is not None:
+                    _Streamer(self, []).document(yaml.parse(self.lazy, Loader=_FastLoader))  # its data is the same: dropped
+                    self.lazy = None
 
     @property
     def values(self) -> Positions:
