@@ -18,9 +18,10 @@ What it does (README.md, "Benchmarks", explains the numbers):
   the requests the sandbox saw, every 429, and the process's peak RSS (VmHWM).
 - Requests per leader: from the plan runs, and from `apply --auto-approve` on a
   config that changes one setting per leader (then the same apply again, in sync).
-- Cold start: `leaderctl --help`, `leaderctl validate examples/` and
-  `leaderctl plan --sandbox examples/` (each in a fresh temporary directory), one
-  discarded warm-up run, then the median of --startup-runs runs.
+- Cold start: a bare interpreter (`python -c pass`), `leaderctl --help`, `leaderctl validate examples/` and
+  `leaderctl plan --sandbox examples/` (each in a fresh temporary directory), their
+  runs interleaved, one discarded warm-up round, then the median of --startup-runs
+  runs and each command's ratio to the bare interpreter's median.
 
 The lower bound of a plan of N leaders in sync, with P = --parallelism, L = latency,
 R = N requests (one GET config per leader in sync: CONTRACT §8), B = 1200 weight
@@ -366,23 +367,41 @@ STARTUP = (
 )
 
 
-def bench_startup(runs: int, tmp: Path) -> list[dict]:
+BARE = [sys.executable, "-c", "pass"]  # the interpreter alone, started as the console script starts it
+STARTUP_GOALS = {"leaderctl --help": 3.0, "leaderctl validate examples/": 5.0}  # issue 22: at most this x the bare interpreter
+
+
+def bench_startup(runs: int, tmp: Path) -> tuple[list[dict], dict]:
+    """Each command's median wall time and its ratio to a bare interpreter's, the runs of all
+    of them interleaved (bare, then each command, runs + 1 times) so that load moves them alike."""
     env = base_env()
     env["DESK_BTC_INVITE_CODE"] = "DESKBTC26"  # as in the README's first command
-    rows = []
-    for label, args, fresh_cwd in STARTUP:
-        times = []
-        for i in range(runs + 1):  # the first run warms the file cache and is discarded
+    times: dict[str, list[float]] = {label: [] for label, _, _ in STARTUP}
+    bare: list[float] = []
+    for i in range(runs + 1):  # the first round warms the file cache and is discarded
+        start = time.perf_counter()
+        done = subprocess.run(BARE, env=env, cwd=tmp, capture_output=True, stdin=subprocess.DEVNULL)
+        if done.returncode != 0:
+            raise BenchError(f"{' '.join(BARE)} exited {done.returncode}")
+        if i:
+            bare.append(time.perf_counter() - start)
+        for label, args, fresh_cwd in STARTUP:
             cwd = Path(tempfile.mkdtemp(prefix="startup-", dir=tmp)) if fresh_cwd else tmp
             wall, done = run_leaderctl(args, env, cwd)
             if done.returncode != 0:
                 raise _fail(label, done)
             if i:
-                times.append(wall)
-        rows.append({"command": label, "runs": runs, "median_s": round(statistics.median(times), 4),
-                     "min_s": round(min(times), 4), "max_s": round(max(times), 4)})
-        log(f"  {label}: median {rows[-1]['median_s'] * 1000:.0f} ms over {runs} runs")
-    return rows
+                times[label].append(wall)
+    base = statistics.median(bare)
+    bare_row = {"command": "python -c pass", "runs": runs, "median_s": round(base, 4), "min_s": round(min(bare), 4), "max_s": round(max(bare), 4)}
+    log(f"  python -c pass: median {base * 1000:.0f} ms over {runs} runs")
+    rows = []
+    for label, _, _ in STARTUP:
+        median = statistics.median(times[label])
+        rows.append({"command": label, "runs": runs, "median_s": round(median, 4), "min_s": round(min(times[label]), 4),
+                     "max_s": round(max(times[label]), 4), "ratio_to_bare": round(median / base, 2), "goal_ratio": STARTUP_GOALS.get(label)})
+        log(f"  {label}: median {median * 1000:.0f} ms over {runs} runs ({median / base:.2f}x bare)")
+    return rows, bare_row
 
 
 # ---------------------------------------------------------------- report
@@ -427,10 +446,16 @@ def tables(results: dict) -> str:
         f"| apply, one change per leader | {rpl['apply_changes']:g} | 4 (+ GET config fresh read, PUT config, GET config read-back) | 5 |",
         f"| apply, in sync | {rpl['apply_in_sync']:g} | 1 | 3 |",
         "",
-        "| command | wall time (median) |",
-        "|---|---:|",
+        "| command | wall time (median) | x bare interpreter | goal |",
+        "|---|---:|---:|---|",
     ]
-    lines += [f"| `{r['command']}` | {_ms(r['median_s'])} |" for r in results["startup"]]
+    bare = results.get("startup_bare")
+    if bare:
+        lines.append(f"| `python -c pass` (bare interpreter) | {_ms(bare['median_s'])} | 1.00x | |")
+    for r in results["startup"]:
+        goal = r.get("goal_ratio")
+        met = "-" if goal is None else f"{'met' if r['ratio_to_bare'] <= goal else 'missed'} (<= {goal:g}x)"
+        lines.append(f"| `{r['command']}` | {_ms(r['median_s'])} | {_x(r.get('ratio_to_bare'))} | {met} |")
     return "\n".join(lines) + "\n"
 
 
@@ -495,7 +520,7 @@ def main(argv=None) -> int:
             "measured_as": "peak RSS of the `leaderctl plan` process (/proc/self/status VmHWM, else ru_maxrss), max over runs",
         }
         log(f"cold start: {args.startup_runs} runs each")
-        results["startup"] = bench_startup(args.startup_runs, tmp)
+        results["startup"], results["startup_bare"] = bench_startup(args.startup_runs, tmp)
     except BenchError as e:
         log(f"benchmark failed: {e}")
         return 1

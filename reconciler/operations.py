@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from reconciler import planfile
 from reconciler.config import load_desired
 from reconciler.errors import UsageError
-from reconciler.interrupts import Interrupts
-from reconciler.model import Desired, Plan, Result
-from reconciler.runner import LivePlanner, select
+
+if TYPE_CHECKING:  # imported where used: `validate` loads the config and nothing of planning
+    from reconciler.model import Desired, Plan, Result
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,8 @@ def load(paths) -> Desired:
 
 def make_plan(desired: Desired, paths, leaders, session) -> tuple[Plan, dict]:
     """Read the live state of the selected leaders and plan them."""
-    from reconciler import windows
+    from reconciler import planfile, windows
+    from reconciler.runner import LivePlanner, select
 
     chosen = select(desired, leaders)
     at = windows.now()  # read before any request: a bad LEADERCTL_NOW sends nothing
@@ -51,6 +51,8 @@ def make_plan(desired: Desired, paths, leaders, session) -> tuple[Plan, dict]:
 def plan(paths, leaders, connect: Connect, *, desired: Desired | None = None) -> tuple[Desired, Plan]:
     """Read and plan (`desired`: the config, if already loaded); the first Ctrl-C or
     SIGTERM stops it at once (KeyboardInterrupt)."""
+    from reconciler.interrupts import Interrupts
+
     desired = desired or load(paths)
     with connect.session() as session, Interrupts(session.conn):
         the_plan, _ = make_plan(desired, paths, leaders, session)
@@ -76,6 +78,9 @@ def apply(req: ApplyRequest, connect: Connect, *, show: Callable[[Plan], None], 
     Raises (nothing written): UsageError, PlanFileError, StalePlanError, UnsafePlan,
     ConfigError, whatever `verify` raises, KeyboardInterrupt (a signal while planning).
     """
+    from reconciler import planfile
+    from reconciler.interrupts import Interrupts
+
     paths, leaders, saved = _what_to_apply(req)
     desired = load(paths)
     if not req.auto_approve and not req.interactive:
@@ -110,5 +115,7 @@ def _what_to_apply(req: ApplyRequest):
         raise UsageError("give either config PATHs or --plan FILE, not both")
     if req.leaders:
         raise UsageError("--leader cannot narrow a saved plan: it applies exactly the leaders it names")
+    from reconciler import planfile
+
     saved = planfile.load(req.plan_file)
     return saved.paths, tuple(lp.name for lp in saved.leaders), saved

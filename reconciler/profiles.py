@@ -27,7 +27,7 @@ class Kind:
     PROFILE = "profile"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Layer:
     """One leader or profile as written: `doc.data` at `base` is `data`."""
 
@@ -54,7 +54,7 @@ class Layer:
         return []
 
 
-@dataclass
+@dataclass(slots=True)
 class Merged:
     """A leader's definition after merging its layers (lowest first, the leader last)."""
 

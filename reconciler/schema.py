@@ -9,12 +9,11 @@ committed for editors (a test keeps them equal). Rule fragments carry
 """
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from decimal import Decimal
-from fractions import Fraction
 from functools import cache
+from pathlib import Path
 
 from reconciler import spec
 from reconciler.errors import ConfigIssue
@@ -319,6 +318,8 @@ def schema_text() -> str:
 
 @cache
 def _validator(ref: str | None = None):
+    from fractions import Fraction
+
     import jsonschema
     from jsonschema import validators
 
@@ -343,25 +344,80 @@ def errors(data, ref: str | None = None):
     return _validator(ref).iter_errors(data)
 
 
-# Large configs: fastjsonschema compiles the same schema to Python code (about 12x faster
-# to run, 0.15 s to compile), and answers "valid" for the documents that are. It only
-# ever saves work: whatever it does not call valid (an error, or a value it cannot
-# judge, such as a YAML-number Decimal) goes to jsonschema, which says what is wrong.
-FAST_FROM = 100  # leaders and profiles in a run; below this, compiling costs more than it saves
+# The fast path: the same schema compiled by fastjsonschema to Python code, ahead of time
+# (`compiled_code()`, checked in as reconciler/schema_compiled.py; a test keeps it equal to
+# what the current schema generates). It answers "valid" for the documents that are, at
+# no start-up cost and without importing jsonschema. It only ever saves work: whatever it
+# does not call valid (an error, or a value it cannot judge) goes to jsonschema, which
+# says what is wrong.
+COMPILED = Path(__file__).with_name("schema_compiled.py")
+_FASTJSONSCHEMA_IMPORT = "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException\n"
+# The generated code's only run-time need of fastjsonschema is its exception types: a
+# local pair instead, so that neither fastjsonschema nor its code generators load at run time.
+_LOCAL_EXCEPTIONS = (
+    "class JsonSchemaValueException(ValueError):\n"
+    "    def __init__(self, message, value=None, name=None, definition=None, rule=None):\n"
+    "        super().__init__(message)\n"
+    "        self.message, self.value, self.name, self.definition, self.rule = message, value, name, definition, rule\n"
+    "\n\n"
+    "class JsonSchemaValuesException(ValueError):\n"
+    "    def __init__(self, errors):\n"
+    "        super().__init__(errors)\n"
+    "        self.errors = errors\n"
+    "\n\n"
+    "def _exact_quotient(value, divisor):\n"
+    "    # never rounded: an inexact quotient raises, and jsonschema (exact, by Fractions) decides\n"
+    "    from decimal import Inexact, localcontext\n"
+    "\n"
+    "    with localcontext() as context:\n"
+    "        context.traps[Inexact] = True\n"
+    "        return Decimal(str(value)) / Decimal(str(divisor))\n"
+)
+# multipleOf: fastjsonschema divides Decimal(repr(value)), which YAML's Decimals cannot take
+# (repr is "Decimal('0.1')"), then divides value by the float divisor (TypeError for a
+# Decimal): so every decimal written as a number went to the slow path. `str` is `repr` for
+# floats and ints; the infinity check reads the quotient already computed.
+_QUOTIENT = re.compile(r"quotient = Decimal\(repr\((\w+)\)\) / Decimal\(repr\(([^()]+)\)\)")
+# const of a number: fastjsonschema compares only ints and floats, so a Decimal 0 was "not
+# 0", and under a `not` (rule referral_rate_positive) the compiled check called a rate of
+# 0 valid. Decimal counts as a number here, as it does everywhere else in that code.
+_CONST_NUMBER = re.compile(r"isinstance\((\w+), \(int, float\)\) and not isinstance\(\1, bool\) and \1 == ")
+_INFINITE = re.compile(r"if \w+ / [^ ]+ == float\(\"inf\"\):")
 
 
-@cache
-def _fast(ref: str | None):
+def compiled_code() -> str:
+    """The source of reconciler/schema_compiled.py: fastjsonschema's code for the whole
+    file schema (its `validate`) and every `$defs` entry it reaches (`validate____defs_leader`...).
+
+    `python -m reconciler.schema` writes it; needs fastjsonschema (a test extra)."""
     import fastjsonschema
 
     root = {k: v for k, v in generate().items() if k != "$schema"}  # draft-07 keywords suffice
-    return fastjsonschema.compile(root if ref is None else {"$defs": root["$defs"], "$ref": ref})
+    code = fastjsonschema.compile_to_code(root)
+    if code.count(_FASTJSONSCHEMA_IMPORT) != 1:
+        raise RuntimeError("fastjsonschema's generated code changed its imports: review compiled_code()")
+    code, divisions = _QUOTIENT.subn(r"quotient = _exact_quotient(\1, \2)", code)
+    code, infinities = _INFINITE.subn('if quotient == float("inf"):', code)
+    code = _CONST_NUMBER.sub(r"isinstance(\1, (int, float, Decimal)) and not isinstance(\1, bool) and \1 == ", code)
+    if divisions != infinities or divisions != code.count("quotient = ") or "repr(" in code or re.search(r"\(int, float\)\)", code):
+        raise RuntimeError("fastjsonschema's multipleOf code changed: review compiled_code()")
+    header = ('"""GENERATED by `python -m reconciler.schema` from reconciler.schema.generate(): do not edit.\n\n'
+              'tests/config/test_schema_compiled.py fails when it differs from what the current schema generates."""\n'
+              "# fmt: off\n# ruff: noqa\n")
+    return header + code.replace(_FASTJSONSCHEMA_IMPORT, _LOCAL_EXCEPTIONS)
+
+
+def _entry(ref: str | None):
+    """The compiled function checking `ref` (None: a whole file)."""
+    from reconciler import schema_compiled
+
+    return getattr(schema_compiled, "validate" if ref is None else "validate_" + re.sub(r"\W", "_", ref).lower())
 
 
 def surely_valid(data, ref: str | None = None) -> bool:
     """True only when the compiled checker accepts `data` (False says nothing)."""
     try:
-        _fast(ref)(data)
+        _entry(ref)(data)
     except Exception:  # noqa: BLE001 - invalid, or not judged: jsonschema decides
         return False
     return True
@@ -439,6 +495,8 @@ def _parents(error):
 
 
 def _unknown_keys(path, instance: dict, allowed: list[str]) -> list[Issue]:
+    import difflib
+
     out = []
     for key in (k for k in instance if k not in allowed):
         msg = f"unknown key {key!r}"
@@ -457,12 +515,16 @@ def name_message(name, path=()) -> str:
 
 
 def path_message(value, allowed, what: str) -> str:
+    import difflib
+
     close = difflib.get_close_matches(str(value), sorted(allowed), n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else f"; use one of: {', '.join(sorted(allowed))}"
     return f"unknown {what} {short(value)}{hint}"
 
 
 def ignore_message(value) -> str:
+    import difflib
+
     close = difflib.get_close_matches(str(value), sorted(spec.IGNORABLE), n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else "; use a setting path such as settings.follower_minimums, or symbols"
     return f"unknown ignore path {short(value)}{hint}"
@@ -509,31 +571,20 @@ def _first_duplicate(items):
 
 LEADER = "#/$defs/leader"
 POLICY = "#/$defs/policy"
-_NAME = re.compile(spec.NAME_PATTERN)
 
 
 def surely_valid_document(data) -> bool:
-    """The top level of the file schema in Python, each leader by the compiled `leader`
-    schema (a third of the full schema's compile time); files with profiles, `extends`
-    or `ignore` are left to the full check."""
-    if not isinstance(data, dict) or set(data) - {"version", "leaders", "policy"} or data.get("version") != 1 or isinstance(data["version"], bool):
-        return False
-    if "policy" in data and not surely_valid(data["policy"], POLICY):
-        return False
-    leaders = data.get("leaders")
-    if leaders is None and "policy" in data:
-        return True  # a file that holds only the policy
-    if not isinstance(leaders, dict) or not leaders:
-        return False
-    return all(
-        isinstance(name, str) and _NAME.fullmatch(name) and isinstance(entry, dict)
-        and "extends" not in entry and "ignore" not in entry and surely_valid(entry, LEADER)
-        for name, entry in leaders.items()
-    )  # fmt: skip
+    """True only when the compiled checker accepts the whole file `data`."""
+    return surely_valid(data)
 
 
-def check(doc, *, fast: bool = False) -> list[ConfigIssue]:
-    """Every schema violation in one document, each located in it (`fast`: large runs)."""
-    if fast and surely_valid_document(doc.data):
+def check(doc) -> list[ConfigIssue]:
+    """Every schema violation in one document, each located in it."""
+    if surely_valid_document(doc.data):
         return []
     return [doc.issue(path, message, at_key=at_key) for error in errors(doc.data) for path, message, at_key in translate(error)]
+
+
+if __name__ == "__main__":
+    COMPILED.write_text(compiled_code())
+    print(f"wrote {COMPILED}")

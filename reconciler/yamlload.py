@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
+import threading
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -86,25 +88,89 @@ _INT = yaml.constructor.SafeConstructor()
 _COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
-@dataclass
+_COMPLETING = threading.Lock()
+_EAGER = 2  # path lengths whose positions are always kept (see Document.lazy)
+_COL_BITS = 24  # columns below 2**24: more than a MAX_BYTES file's longest line
+
+
+class Positions(dict):
+    """path -> (line, col), each stored packed in one int: a tuple of two ints cost 72 bytes,
+    for every key and every value of the file (10,000 leaders: 51 of each a leader)."""
+
+    __slots__ = ()
+
+    def __getitem__(self, path) -> tuple[int, int]:
+        packed = dict.__getitem__(self, path)
+        return packed >> _COL_BITS, packed & ((1 << _COL_BITS) - 1)
+
+    def get(self, path, default=None):
+        return self[path] if path in self else default
+
+    def __setitem__(self, path, position: tuple[int, int]) -> None:
+        dict.__setitem__(self, path, _pack(*position))
+
+    def setdefault(self, path, position: tuple[int, int]):
+        if path not in self:
+            self[path] = position
+        return self[path]
+
+
+def _pack(line: int, col: int) -> int:
+    return line << _COL_BITS | min(col, (1 << _COL_BITS) - 1)
+
+
+@dataclass(slots=True)  # one per file: 10,000 files, 10,000 of them
 class Document:
     """One YAML file: its data plus the position of every key and value."""
 
     file: str
     data: object = None
     sha256: bytes = b""  # of the bytes read: what a saved plan was made from
-    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    _values: Positions = field(default_factory=Positions)
+    _keys: Positions = field(default_factory=Positions)
+    # A valid file read from the event stream keeps only the positions of its top two levels
+    # (each leader's and profile's name) and its text: the rest are read again from the text
+    # when first asked for (an error, `plan --explain`). For 10,000 leaders that is 4 MB of
+    # text instead of ~60 MB of positions held through the whole run.
+    lazy: str | None = field(default=None, repr=False, compare=False)
+
+    def _complete(self, path: Path_, table: Positions) -> None:
+        if self.lazy is not None and (len(path) > _EAGER or path not in table):
+            with _COMPLETING:  # plan's workers may ask at once: `lazy` is cleared only when all are read
+                if self.lazy is not None:
+                    _Streamer(self, []).document(yaml.parse(self.lazy, Loader=_FastLoader))  # its data is the same: dropped
+                    self.lazy = None
+
+    @property
+    def values(self) -> Positions:
+        """path -> (line, col) of every value written (all of them: read now if they were not)."""
+        self._complete((), Positions())
+        return self._values
+
+    @property
+    def keys(self) -> Positions:
+        """path -> (line, col) of every mapping key written."""
+        self._complete((), Positions())
+        return self._keys
+
+    def has_value(self, path: Path_) -> bool:
+        """Whether a value was written at exactly `path`."""
+        path = tuple(path)
+        self._complete(path, self._values)
+        return path in self._values
 
     def value_at(self, path: Path_) -> tuple[int, int]:
         """Position of the value at `path`, or of its closest written parent."""
         path = tuple(path)
-        while path not in self.values and path:
+        self._complete(path, self._values)
+        while path not in self._values and path:
             path = path[:-1]
-        return self.values.get(path, (1, 1))
+        return self._values.get(path, (1, 1))
 
     def key_at(self, path: Path_) -> tuple[int, int]:
-        return self.keys.get(tuple(path)) or self.value_at(path)
+        path = tuple(path)
+        self._complete(path, self._keys)
+        return self._keys.get(path) or self.value_at(path)
 
     def issue(self, path: Path_, message: str, *, at_key: bool = False) -> ConfigIssue:
         line, col = self.key_at(path) if at_key else self.value_at(path)
@@ -147,6 +213,19 @@ def load(path: Path, display: str | None = None, *, raw: bytes | None = None) ->
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         return doc, [ConfigIssue(name, line, 1, "", "not UTF-8 text: save the file as UTF-8")]
+    if _shallow(text):
+        streamed = Document(name, sha256=doc.sha256)
+        issues: list[ConfigIssue] = []
+        try:
+            streamed.data = _Streamer(streamed, issues, positions=False).document(yaml.parse(text, Loader=_FastLoader))
+            if issues:
+                raise _Unusual  # every position read at once, by the tree, for the words of the issues
+            streamed.lazy = text
+            return streamed, issues
+        except _Abort as a:
+            return streamed, [a.issue]
+        except (_Unusual, yaml.YAMLError):
+            pass  # the node tree below says it (or reads it) exactly as before
     try:
         node = _compose(text)
     except yaml.MarkedYAMLError as e:
@@ -176,6 +255,7 @@ class _Builder:
         self.built: set[int] = set()  # ids of nodes built once: meeting one again is an alias
         self.expanding = 0  # > 0 while building the expansion of an alias
         self.expanded = 0
+        self.positions = True  # False: only those of the top levels (Document.lazy)
 
     def build(self, node, path: Path_, depth: int):
         if id(node) not in self.built:
@@ -194,7 +274,7 @@ class _Builder:
                 raise _Abort(self._at(node, path, f"aliases (*name) expand to more than {MAX_ALIAS_VALUES} values: write the values out"))
         if depth > MAX_DEPTH:
             raise _Abort(self._at(node, path, f"nested too deeply (more than {MAX_DEPTH} levels)"))
-        self.doc.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        dict.setdefault(self.doc._values, path, _pack(node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _COLLECTION_TAGS:
             # `!!set {..}`, `!!python/object/apply:.. [..]`: refused like tagged scalars, not silently read
             self.issues.append(self._at(node, path, f"unsupported YAML tag {node.tag!r}"))
@@ -208,23 +288,30 @@ class _Builder:
     def _mapping(self, node, path: Path_, depth: int) -> dict:
         out: dict = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                self.issues.append(self._at(key_node, path, "YAML merge keys (<<) are not supported: write the keys out"))
-                continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.issues.append(self._at(key_node, path, "a key must be a plain string"))
-                continue
-            key = key_node.value
-            if key_node.tag != "tag:yaml.org,2002:str" and not isinstance(self._scalar(key_node, path), str):
-                key = str(key_node.value)
-            sub = path + (key,)
-            if key in out:
-                first = self.doc.keys.get(sub, (0, 0))
-                self.issues.append(self._at(key_node, sub, f"duplicate key {key!r} (first written at line {first[0]}): keep one"))
-                continue
-            self.doc.keys[sub] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            out[key] = self.build(value_node, sub, depth + 1)
+            sub = self._key(out, key_node, path)
+            if sub is not None:
+                out[sub[-1]] = self.build(value_node, sub, depth + 1)
         return out
+
+    def _key(self, out: dict, key_node, path: Path_):
+        """The path of a mapping's value under `key_node`, or None (an issue) when it is not read."""
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            self.issues.append(self._at(key_node, path, "YAML merge keys (<<) are not supported: write the keys out"))
+            return None
+        if not isinstance(key_node, yaml.ScalarNode):
+            self.issues.append(self._at(key_node, path, "a key must be a plain string"))
+            return None
+        key = sys.intern(key_node.value)  # one `settings` for every leader, not one each
+        if key_node.tag != "tag:yaml.org,2002:str" and not isinstance(self._scalar(key_node, path), str):
+            key = str(key_node.value)
+        sub = path + (key,)
+        if key in out:
+            first = self.doc._keys.get(sub, (0, 0))
+            self.issues.append(self._at(key_node, sub, f"duplicate key {key!r} (first written at line {first[0]}): keep one"))
+            return None
+        if self.positions or len(sub) <= _EAGER:
+            dict.__setitem__(self.doc._keys, sub, _pack(key_node.start_mark.line + 1, key_node.start_mark.column + 1))
+        return sub
 
     def _scalar(self, node, path: Path_):
         tag, text = node.tag, node.value
@@ -267,3 +354,86 @@ class _Builder:
 
     def _at(self, node, path: Path_, message: str) -> ConfigIssue:
         return ConfigIssue(self.doc.file, node.start_mark.line + 1, node.start_mark.column + 1, dotted(path), message)
+
+
+class _Unusual(Exception):
+    """Something the event stream reader leaves to the node tree: an anchor, an alias, an
+    explicit tag, a complex key, no document or more than one."""
+
+
+_RESOLVER = _Loader("")  # resolves plain scalars' tags exactly as the loaders do
+
+
+class _Streamer(_Builder):
+    """Builds the data and the positions straight from libyaml's parse events, never holding
+    the whole file's node tree (for 10,000 leaders that tree alone was ~200 MiB). Reads
+    exactly what `_Builder` reads from the tree, with its own methods; whatever is unusual
+    (`_Unusual`) or wrong as YAML goes to the tree, which words it as before."""
+
+    def __init__(self, doc: Document, issues: list[ConfigIssue], *, positions: bool = True):
+        super().__init__(doc, issues)
+        self.positions = positions
+
+    def document(self, events):
+        events = iter(events)
+        kinds = [type(next(events)), type(next(events))]
+        if kinds != [yaml.StreamStartEvent, yaml.DocumentStartEvent]:
+            raise _Unusual
+        data = self.node(next(events), events, (), 0)
+        if type(next(events)) is not yaml.DocumentEndEvent or type(next(events)) is not yaml.StreamEndEvent:
+            raise _Unusual
+        return data
+
+    def node(self, event, events, path: Path_, depth: int):
+        if getattr(event, "anchor", None) is not None or type(event) is yaml.AliasEvent or event.tag not in (None, "!"):
+            raise _Unusual
+        if depth > MAX_DEPTH:
+            raise _Abort(self._at(event, path, f"nested too deeply (more than {MAX_DEPTH} levels)"))
+        if self.positions or len(path) <= _EAGER:
+            dict.setdefault(self.doc._values, path, _pack(event.start_mark.line + 1, event.start_mark.column + 1))
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            return self._scalar(_scalar_node(event), path)
+        if kind is yaml.SequenceStartEvent:
+            out = []
+            for event in events:
+                if type(event) is yaml.SequenceEndEvent:
+                    return out
+                out.append(self.node(event, events, path + (len(out),), depth + 1))
+        if kind is yaml.MappingStartEvent:
+            out: dict = {}
+            for event in events:
+                if type(event) is yaml.MappingEndEvent:
+                    return out
+                if type(event) is not yaml.ScalarEvent or event.anchor is not None or event.tag not in (None, "!"):
+                    raise _Unusual
+                sub = self._key(out, _scalar_node(event), path)
+                value = next(events)
+                if sub is None:
+                    _skip(value, events)
+                else:
+                    out[sub[-1]] = self.node(value, events, sub, depth + 1)
+        raise _Unusual
+
+
+def _scalar_node(event) -> yaml.ScalarNode:
+    """The node the composer would make of a scalar event (without an explicit tag)."""
+    tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+    return yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+
+
+def _skip(event, events) -> None:
+    """Consume the events of one node (a duplicate key's value: not read, as in the tree)."""
+    if getattr(event, "anchor", None) is not None:
+        raise _Unusual  # an alias elsewhere may need it
+    if type(event) in (yaml.SequenceStartEvent, yaml.MappingStartEvent):
+        level = 1
+        for event in events:
+            if getattr(event, "anchor", None) is not None:
+                raise _Unusual
+            if type(event) in (yaml.SequenceStartEvent, yaml.MappingStartEvent):
+                level += 1
+            elif type(event) in (yaml.SequenceEndEvent, yaml.MappingEndEvent):
+                level -= 1
+                if not level:
+                    return

@@ -43,7 +43,9 @@ def test_benchmark_script_runs_small_and_writes_json(tmp_path):
     assert [r["command"] for r in results["startup"]] == [
         "leaderctl --help", "leaderctl validate examples/", "leaderctl plan --sandbox examples/",
     ]
-    assert all(r["median_s"] > 0 for r in results["startup"])
+    assert all(r["median_s"] > 0 and r["ratio_to_bare"] > 0 for r in results["startup"])
+    assert results["startup_bare"]["command"] == "python -c pass" and results["startup_bare"]["median_s"] > 0
+    assert "x bare interpreter" in done.stdout
     assert "| leaders |" in done.stdout  # the table
 
 
