@@ -27,7 +27,7 @@ print(json.dumps({"exit": code, "modules": sorted(sys.modules)}), file=sys.stder
 
 # Module trees no --help or validate may load (github.commands is only the `github` group's
 # declarations, which --help lists; nothing else of reconciler.github).
-NEVER = ("httpx", "httpcore", "h11", "anyio", "ssl", "fastjsonschema", "cmarkgfm", "reconciler.gitops",
+NEVER = ("httpx", "httpcore", "h11", "anyio", "ssl", "fastjsonschema", "cmarkgfm", "reconciler.notify",
          "reconciler.render", "reconciler.exchange", "reconciler.sandbox", "reconciler.session", "reconciler.runner",
          "reconciler.planfile", "reconciler.planner", "reconciler.applier", "reconciler.importer", "concurrent.futures")
 pytestmark = pytest.mark.slow  # starts the CLI in subprocesses (conftest marks it too)
