@@ -36,7 +36,7 @@ import httpx
 
 from reconciler import redact
 
-from .body import ACCEPT_ENCODING, BadEncoding, BodyTooLarge, read_body
+from .body import ACCEPT_ENCODING, BadEncoding, BodyTooLarge, read_body, read_stream
 from .classify import Call, Kind, NoAnswer, Why, classify, integer, response_code
 from .endpoint import DEFAULT_ENDPOINT, check_endpoint, is_loopback
 from .errors import (
@@ -230,6 +230,56 @@ _FAILURES: tuple[tuple[type[BaseException], Why, bool], ...] = (
 )
 
 
+# --- the request path ---------------------------------------------------------------
+
+
+class _CoreTarget:
+    """The endpoint taken apart once, for requests handed to the Transport's httpcore pool
+    ready-made: the URL string that was signed is cut after the endpoint, and the rest (the
+    path and the signed query) is the request target, sent byte for byte; httpx never
+    parses it again. Same pool, backend (deadline, cancel), TLS context and proxy as
+    httpx.Client over that Transport; no redirects are followed (none ever were) and no
+    cookies are kept."""
+
+    __slots__ = ("_prefix", "_scheme", "_host", "_port", "_fixed", "_extensions", "_transport", "_hostname")
+
+    def __init__(self, endpoint: str, transport: Transport, scheme: bytes, host: bytes, port: int | None,
+                 netloc: bytes, timeout: float):
+        self._prefix = len(endpoint) - len(urlsplit(endpoint).path)  # url[prefix:] is path?query
+        self._scheme, self._host, self._port = scheme, host, port
+        self._hostname = host.decode("ascii")
+        self._fixed = [(b"Host", netloc), (b"Accept", b"*/*"), (b"Accept-Encoding", ACCEPT_ENCODING.encode()),
+                       (b"Connection", b"keep-alive"), (b"User-Agent", _USER_AGENT)]
+        self._extensions = {"timeout": httpx.Timeout(timeout).as_dict()}
+        self._transport = transport
+
+    @classmethod
+    def of(cls, endpoint: str, transport: Transport, timeout: float) -> _CoreTarget | None:
+        """None when the endpoint is not plain ASCII (an IDN host): httpx then builds the requests."""
+        if not endpoint.isascii():
+            return None
+        parts = urlsplit(endpoint)
+        host = parts.hostname or ""
+        default = {"http": 80, "https": 443}[parts.scheme]
+        port = parts.port if parts.port not in (None, default) else None
+        return cls(endpoint, transport, parts.scheme.encode(), host.encode(), port, parts.netloc.encode(), timeout)
+
+    def target(self, url: str) -> bytes:
+        return url[self._prefix:].encode("ascii")
+
+    def open(self, method: str, url: str, headers: Mapping[str, str], content: bytes | None):
+        import httpcore
+
+        lines = self._fixed + [(k.encode(), v.encode()) for k, v in headers.items() if k != "Accept-Encoding"]
+        if content is not None:
+            lines.append((b"Content-Length", str(len(content)).encode()))
+        core_url = httpcore.URL(scheme=self._scheme, host=self._host, port=self._port, target=self.target(url))
+        return self._transport.open(method.encode(), core_url, lines, content, self._extensions, self._hostname)
+
+
+_USER_AGENT = f"python-httpx/{httpx.__version__}".encode()  # what httpx.Client sent: the wire is unchanged
+
+
 # --- the connection -----------------------------------------------------------------
 
 
@@ -285,11 +335,13 @@ class Connection:
 
     def _client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
         s = self.settings
+        self._core = None  # our own Transport: requests go to its pool ready-made (_exchange)
         if transport is None:
             proxy = proxy_for(self.endpoint, s.env) if s.env_proxies else None
             https = self.endpoint.startswith("https:")  # always verified; SSL_CERT_FILE/DIR may name the CAs
             ssl_context = httpx.create_ssl_context(verify=True, trust_env=True) if https else None
             transport = Transport(ssl_context=ssl_context, max_connections=s.max_connections, proxy=proxy)
+            self._core = _CoreTarget.of(self.endpoint, transport, s.timeout)
         return httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(s.timeout),
@@ -550,6 +602,18 @@ class Connection:
         self._load_ledger()
 
     def _exchange(self, method: str, url: str, headers: dict, content: bytes | None, deadline: float):
+        core = self._core
+        if core is not None:
+            status, answer_headers, chunks, close = core.open(method, url, headers, content)
+            try:
+                body = read_stream(answer_headers, chunks, limit=self.settings.max_body, deadline=deadline)
+            except (BodyTooLarge, BadEncoding):
+                if status not in (418, 429):
+                    raise
+                body = b""  # a ban or a rate limit is known from the status alone
+            finally:
+                close()
+            return status, answer_headers, body
         request = self._http.build_request(method, url, headers=headers, content=content)
         response = self._http.send(request, stream=True)
         try:
