@@ -108,11 +108,11 @@ class Session:
         if self.sandbox is not None:
             account = self.sandbox.ensure_account(spec.name)
             redact.remember_leader(spec, key=account.api_key, secret=account.api_secret)
-            return self.conn.leader(account.api_key, account.api_secret)
+            return self.conn.leader(account.api_key, account.api_secret, spec.name)
         redact.remember_leader(spec)  # key, secret and invite codes: masked in all output from now on
         key = os.environ.get(spec.credentials.api_key_env)
         secret = os.environ.get(spec.credentials.api_secret_env)
         missing = [n for n, v in ((spec.credentials.api_key_env, key), (spec.credentials.api_secret_env, secret)) if not v]
         if missing:
             raise CredentialsError(f"leader {spec.name}: environment variable {' and '.join(missing)} not set: export the API key and secret of this leader")
-        return self.conn.leader(key, secret)
+        return self.conn.leader(key, secret, spec.name)

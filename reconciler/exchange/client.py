@@ -179,13 +179,14 @@ def _check_credential(value: str) -> None:
 class _Credentials:
     """A key pair that never shows itself in a repr."""
 
-    __slots__ = ("api_key", "api_secret")
+    __slots__ = ("api_key", "api_secret", "leader")
 
-    def __init__(self, api_key: str, api_secret: str):
+    def __init__(self, api_key: str, api_secret: str, leader: str | None = None):
         _check_credential(api_key)
         _check_credential(api_secret)
         self.api_key = api_key
         self.api_secret = api_secret
+        self.leader = leader  # the config's name for whose key this is: named in -v lines
 
     def __repr__(self) -> str:
         return "<credentials>"
@@ -404,8 +405,10 @@ class Connection:
 
     # -- public --------------------------------------------------------------------
 
-    def leader(self, api_key: str, api_secret: str) -> LeaderClient:
-        return LeaderClient(self, _Credentials(api_key, api_secret))
+    def leader(self, api_key: str, api_secret: str, name: str | None = None) -> LeaderClient:
+        """A client signed with this key pair; `name` (the config's leader name) starts each
+        of its -v request lines."""
+        return LeaderClient(self, _Credentials(api_key, api_secret, name))
 
     def server_time(self, *, settle: bool = False) -> int:
         """The exchange clock, epoch ms (GET /api/v1/time, unsigned)."""
@@ -489,7 +492,7 @@ class Connection:
             decision = classify(call, reply.status, reply.payload, reply.headers,
                                 now=self.settings.wall_ms() / 1000, max_wait=self.settings.max_pause)
             outcome = self._outcome(decision.kind, tries)
-            self._log(call, reply, outcome, tries)
+            self._log(call, reply, outcome, tries, signed.leader if signed else None)
             if decision.kind is Kind.WAIT:  # every thread waits, even when this call gives up
                 self.limiter.pause(decision.seconds or 0.0)
                 log.warning("%s: rate limited; pausing every request for %.1f s", call.endpoint, decision.seconds or 0.0)
@@ -639,7 +642,7 @@ class Connection:
                                 detail=detail if why in (Why.TLS, Why.ENCODING) else "")
         return None
 
-    def _log(self, call: Call, reply: _Reply, outcome: Kind, tries: _Tries) -> None:
+    def _log(self, call: Call, reply: _Reply, outcome: Kind, tries: _Tries, leader: str | None = None) -> None:
         if not self.settings.verbose:
             return
         answered = reply.status is not None
@@ -652,6 +655,7 @@ class Connection:
             elapsed_ms=reply.elapsed_ms,
             outcome=str(outcome),
             failure="" if answered else reply.payload.kind,
+            leader=leader,
         )
 
     # -- request pieces --------------------------------------------------------------------
