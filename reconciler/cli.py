@@ -381,8 +381,10 @@ def show(what, config_path, fmt, all_pages, page, size, period, **opts):
               help="Where the simulated accounts are kept between runs.")
 @click.option("-c", "--config", "config_path", type=click.Path(), help="One account per leader in this config (default: one `demo`).")
 @click.option("--latency", type=float, default=0.0, help="Seconds added to every answer.")
+@click.option("--weight-per-minute", type=click.IntRange(1, 100_000), default=1200, show_default=True,
+              help="The simulated exchange's request-weight limit per IP, published in its exchangeInfo.")
 @boundary()
-def sandbox(port, state, config_path, latency):
+def sandbox(port, state, config_path, latency, weight_per_minute):
     """Run the simulated exchange as a local HTTP server and print its credentials."""
     import time
     from pathlib import Path
@@ -392,7 +394,7 @@ def sandbox(port, state, config_path, latency):
     from reconciler.sandbox import Sandbox
 
     leaders = list(operations.load([config_path]).leaders.values()) if config_path else [bare_spec("demo")]
-    sb = Sandbox(state_path=Path(state), port=port, latency=latency).start()
+    sb = Sandbox(state_path=Path(state), port=port, latency=latency, weight_per_minute=weight_per_minute).start()
     click.echo(f"# leaderctl sandbox on {sb.url} (state: {state}); throwaway keys for loopback only; Ctrl-C stops it")
     click.echo(f"export LEADERCTL_ENDPOINT={sb.url}")
     for leader in leaders:

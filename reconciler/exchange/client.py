@@ -304,7 +304,15 @@ class Connection:
         settings = settings or ConnectionSettings()
         self.settings = dataclasses.replace(settings, **overrides) if overrides else settings
         self.endpoint = check_endpoint(endpoint)
-        self.limiter = WeightLimiter(self.settings.weight_per_minute, window_seconds=self.settings.window_seconds)
+        first = self.settings.weight_per_minute
+        if self.settings.learn_budget:  # until learn_budget() knows better
+            from .budget import FALLBACK
+
+            first = min(first, FALLBACK)
+        self.limiter = WeightLimiter(first, window_seconds=self.settings.window_seconds)
+        self.budget_source = "configured"  # or what learn_budget() found
+        self._cached_budget: int | None = None  # from the ledger
+        self._learnt_budget: int | None = None  # read by this run: saved to the ledger
         self.requests_sent = 0
         self.requests_by_path: Counter[str] = Counter()
         self._http = self._client(transport)
@@ -368,6 +376,8 @@ class Connection:
         self.limiter.preload([mono - (wall - t) for t in entry.get("ends", [])])
         if entry.get("paused_until"):
             self.limiter.pause(entry["paused_until"] - wall)
+        if isinstance(entry.get("budget"), dict):
+            self._cached_budget = entry["budget"].get("weight_per_minute")
         if entry.get("signing") in {v.value for v in Variant}:
             self.body_signing = Variant(entry["signing"])
             self._body_signing_known = True
@@ -393,7 +403,13 @@ class Connection:
             paused_until=wall + (paused - mono) if paused > mono else None,
             banned_until=wall + ban_for if ban_for else None,
             signing=self.body_signing.value if self._body_signing_known else None,
+            budget=self._budget_to_save(wall),
         )
+
+    def _budget_to_save(self, wall: float) -> tuple[int, float] | None:
+        from .budget import CACHE_SECONDS
+
+        return (self._learnt_budget, wall + CACHE_SECONDS) if self._learnt_budget is not None else None
 
     def close(self) -> None:
         """Close the pool; threads waiting for the limiter stop with ConnectionClosedError."""
@@ -428,6 +444,43 @@ class Connection:
             self._offset_ms = server - (before + after) // 2
             self._offset_version += 1
             return self._offset_ms
+
+    def learn_budget(self) -> int:
+        """The weight budget from now on: the one the exchange publishes in exchangeInfo
+        (budget.py; cached in the ledger for an hour, per endpoint), else budget.FALLBACK when
+        it cannot be read, whatever the reason; never above settings.weight_per_minute
+        (LEADERCTL_WEIGHT_PER_MINUTE only lowers it). -v says which and why. Never raises:
+        a ban or an interrupt met here stops the next request instead."""
+        from . import budget
+        from .requestlog import log as request_log
+
+        learnt, source, why = self._cached_budget, "the cached exchangeInfo", ""
+        if learnt is not None and not budget.MIN_REASONABLE <= learnt <= budget.MAX_REASONABLE:
+            learnt = None
+        if learnt is None:
+            source = f"GET {budget.PATH}"
+            try:
+                learnt = budget.weight_per_minute(self.request("GET", budget.PATH, signed=None))
+                why = "" if learnt is not None else "its rateLimits are missing, malformed or unreasonable"
+            except Exception as exc:  # noqa: BLE001 - any failure means: not learnt
+                why = f"it could not be read ({type(exc).__name__})"
+            cached = self._cached_budget
+            if learnt is None and cached is not None and budget.MIN_REASONABLE <= cached <= budget.MAX_REASONABLE:
+                learnt, source = self._cached_budget, "the cached exchangeInfo"
+            elif learnt is not None:
+                self._learnt_budget = learnt
+        cap = self.settings.weight_per_minute
+        use = min(learnt if learnt is not None else budget.FALLBACK, cap)
+        self.limiter.set_budget(use)
+        if learnt is None:
+            self.budget_source = "fallback"
+            request_log.info("weight budget %d per minute: the conservative default, since %s %s%s", use,
+                             budget.PATH, why or "was not read", "; lowered by LEADERCTL_WEIGHT_PER_MINUTE" if cap < budget.FALLBACK else "")
+        else:
+            self.budget_source = "exchange"
+            request_log.info("weight budget %d per minute: %s publishes %d%s", use, source, learnt,
+                             "; lowered by LEADERCTL_WEIGHT_PER_MINUTE" if cap < learnt else "")
+        return use
 
     def interrupt(self) -> None:
         """No new request starts from now on (InterruptedRequest), except reads that settle a
