@@ -16,6 +16,10 @@ What it does (README.md, "Benchmarks", explains the numbers):
   LivePlanner.plan). It reports the median wall time of that process, the median time
   of its network phase (LivePlanner.plan) and both against the lower bound (below),
   the requests the sandbox saw, every 429, and the process's peak RSS (VmHWM).
+- CPU: each plan process's user+sys CPU (RUSAGE_CHILDREN); CPU per extra leader is the
+  largest size's minus the next size's, per leader. The budget the plan learnt from the
+  sandbox's exchangeInfo is recorded. --also-parallelism repeats the largest size at other
+  --parallelism values (default 32); --skip-apply-startup stops after the plan runs.
 - Requests per leader: from the plan runs, and from `apply --auto-approve` on a
   config that changes one setting per leader (then the same apply again, in sync).
 - Cold start: `leaderctl --help`, `leaderctl validate examples/` and
@@ -254,10 +258,14 @@ def _env_name(name: str, what: str) -> str:
 
 
 def request_counts(records) -> dict:
-    by_endpoint = Counter(f"{r.method} {r.path}" for r in records)
+    """The leaders' requests; the run's own (GET /api/v1/exchangeInfo, the budget) apart."""
     statuses = Counter(r.http_status for r in records)
+    own = [r for r in records if r.path.startswith("/api/v1/")]
+    records = [r for r in records if not r.path.startswith("/api/v1/")]
+    by_endpoint = Counter(f"{r.method} {r.path}" for r in records)
     return {
         "requests": len(records),
+        "run_requests": len(own),
         "by_endpoint": dict(sorted(by_endpoint.items())),
         "http_status": {str(k): v for k, v in sorted(statuses.items())},
         "http_429": statuses.get(429, 0),

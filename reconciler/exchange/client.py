@@ -472,6 +472,9 @@ class Connection:
         cap = self.settings.weight_per_minute
         use = min(learnt if learnt is not None else budget.FALLBACK, cap)
         self.limiter.set_budget(use)
+        if not self.settings.verbose:
+            self.budget_source = "fallback" if learnt is None else "exchange"
+            return use
         if learnt is None:
             self.budget_source = "fallback"
             request_log.info("weight budget %d per minute: the conservative default, since %s %s%s", use,

@@ -55,7 +55,7 @@ def _session_budget(sb, monkeypatch, env: str | None) -> tuple[int, str]:
     monkeypatch.delenv("LEADERCTL_WEIGHT_PER_MINUTE", raising=False)
     if env is not None:
         monkeypatch.setenv("LEADERCTL_WEIGHT_PER_MINUTE", env)
-    with Session(sb.url) as session:
+    with Session(sb.url, verbose=True) as session:  # -v: the budget line is logged
         return session.conn.limiter.budget, session.conn.budget_source
 
 
