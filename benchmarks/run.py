@@ -16,6 +16,10 @@ What it does (README.md, "Benchmarks", explains the numbers):
   LivePlanner.plan). It reports the median wall time of that process, the median time
   of its network phase (LivePlanner.plan) and both against the lower bound (below),
   the requests the sandbox saw, every 429, and the process's peak RSS (VmHWM).
+- CPU: each plan process's user+sys CPU (RUSAGE_CHILDREN); CPU per extra leader is the
+  largest size's minus the next size's, per leader. The budget the plan learnt from the
+  sandbox's exchangeInfo is recorded. --also-parallelism repeats the largest size at other
+  --parallelism values (default 32); --skip-apply-startup stops after the plan runs.
 - Requests per leader: from the plan runs, and from `apply --auto-approve` on a
   config that changes one setting per leader (then the same apply again, in sync).
 - Cold start: a bare interpreter (`python -c pass`), `leaderctl --help`, `leaderctl validate examples/` and
@@ -89,6 +93,14 @@ def _timed(self, *args, **kwargs):
     finally:
         spans.append(time.perf_counter() - start)
 runner.LivePlanner.plan = _timed
+budgets = []
+from reconciler.exchange import client as _client
+_learn = _client.Connection.learn_budget
+def _learnt(self):
+    value = _learn(self)
+    budgets.append({"weight_per_minute": value, "source": self.budget_source})
+    return value
+_client.Connection.learn_budget = _learnt
 from reconciler.cli import main
 code = 0
 try:
@@ -112,13 +124,17 @@ if rss_kib is None:
     except ImportError:
         pass
 with open(out, "w") as f:
-    json.dump({"exit": code, "planner_s": spans, "maxrss_kib": rss_kib, "rss_source": source}, f)
+    json.dump({"exit": code, "planner_s": spans, "maxrss_kib": rss_kib, "rss_source": source, "budget": budgets[:1]}, f)
 sys.exit(code)
 """
 
 
 class BenchError(RuntimeError):
     """A run did not do what the benchmark measures (an error, a changed plan)."""
+
+
+class _PlanOnly(Exception):
+    """--skip-apply-startup: stop after the plan runs."""
 
 
 def log(message: str) -> None:
@@ -243,26 +259,38 @@ def _env_name(name: str, what: str) -> str:
 
 
 def request_counts(records) -> dict:
-    by_endpoint = Counter(f"{r.method} {r.path}" for r in records)
+    """The leaders' requests; the run's own (GET /api/v1/exchangeInfo, the budget) apart."""
     statuses = Counter(r.http_status for r in records)
+    own = [r for r in records if r.path.startswith("/api/v1/")]
+    records = [r for r in records if not r.path.startswith("/api/v1/")]
+    by_endpoint = Counter(f"{r.method} {r.path}" for r in records)
     return {
         "requests": len(records),
+        "run_requests": len(own),
         "by_endpoint": dict(sorted(by_endpoint.items())),
         "http_status": {str(k): v for k, v in sorted(statuses.items())},
         "http_429": statuses.get(429, 0),
     }
 
 
-def run_leaderctl(args: list[str], env: dict, cwd: Path, result_file: Path | None = None):
-    """(wall seconds, CompletedProcess); with result_file, through CHILD (timed planner)."""
+def run_leaderctl(args: list[str], env: dict, cwd: Path, result_file: Path | None = None, cpu: list | None = None):
+    """(wall seconds, CompletedProcess); with result_file, through CHILD (timed planner); `cpu`
+    gets the process's user+sys CPU seconds appended (RUSAGE_CHILDREN before and after)."""
     if result_file is not None:
         env = dict(env, LEADERCTL_BENCH_RESULT=str(result_file))
         command = [sys.executable, "-c", CHILD, *args]
     else:
         command = [*leaderctl_command(), *args]
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    return time.perf_counter() - start, done
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+    return wall, done
 
 
 def _fail(what: str, done: subprocess.CompletedProcess) -> BenchError:
@@ -275,7 +303,7 @@ def _fail(what: str, done: subprocess.CompletedProcess) -> BenchError:
 
 def bench_plan(n: int, runs: int, latency: float, parallelism: int, tmp: Path) -> dict:
     bound = lower_bound(n, latency, parallelism)
-    walls, planner, rss, counts = [], [], [], []
+    walls, planner, rss, counts, cpu, budgets = [], [], [], [], [], []
     rss_source = None
     for i in range(runs):
         work = Path(tempfile.mkdtemp(prefix=f"plan-{n}-", dir=tmp))
@@ -285,7 +313,7 @@ def bench_plan(n: int, runs: int, latency: float, parallelism: int, tmp: Path) -
             result_file = work / "child.json"
             wall, done = run_leaderctl(
                 ["plan", "--format", "json", "--parallelism", str(parallelism), str(config)],
-                exchange.env, work, result_file,
+                exchange.env, work, result_file, cpu,
             )
             records = exchange.sandbox.requests
         finally:
@@ -297,19 +325,24 @@ def bench_plan(n: int, runs: int, latency: float, parallelism: int, tmp: Path) -
             raise BenchError(f"plan with {n} leaders: expected all in sync, got {summary}")
         child = json.loads(result_file.read_text())
         walls.append(wall)
+        budgets.extend(child.get("budget") or [])
         planner.extend(child["planner_s"][:1])
         if child["maxrss_kib"] is not None:
             rss.append(child["maxrss_kib"] / 1024)
             rss_source = child["rss_source"]
         counts.append(request_counts(records))
-        log(f"  plan, {n} leaders, run {i + 1}/{runs}: {wall:.3f} s ({counts[-1]['requests']} requests, "
+        log(f"  plan, {n} leaders, P={parallelism}, run {i + 1}/{runs}: {wall:.3f} s, CPU {cpu[-1]:.2f} s ({counts[-1]['requests']} requests, "
             f"{counts[-1]['http_429']} x 429)")
     wall = statistics.median(walls)
     phase = statistics.median(planner) if planner else None
     requests = statistics.median(c["requests"] for c in counts)
     return {
         "leaders": n,
+        "parallelism": parallelism,
         "runs": runs,
+        "cpu_s": round(statistics.median(cpu), 4),
+        "cpu_runs_s": [round(c, 4) for c in cpu],
+        "budget": budgets[-1] if budgets else None,
         **bound,
         "wall_s": round(wall, 4),
         "wall_runs_s": [round(w, 4) for w in walls],
@@ -437,14 +470,22 @@ def tables(results: dict) -> str:
             f"{r['bound_set_by']} | {_ms(r['wall_s'])} | {_x(r['ratio'])} | {met if met == '-' else f'{met} (<= {GOAL_RATIO}x)'} | "
             f"{_ms(r['planner_s'])} | {_x(r['planner_ratio'])} | {r['http_429']} | {r['peak_rss_mib']} MiB | {was} |"
         )
+    extra = results.get("plan_parallelism") or []
+    if extra:
+        lines += ["", "| leaders | --parallelism | lower bound | `leaderctl plan` | ratio | CPU (user+sys) |", "|---:|---:|---:|---:|---:|---:|"]
+        lines += [f"| {r['leaders']} | {r['parallelism']} | {_ms(r['lower_bound_s'])} | {_ms(r['wall_s'])} | {_x(r['ratio'])} | "
+                  f"{_ms(r['cpu_s'])} |" for r in extra]
+    if results.get("cpu_per_extra_leader_ms") is not None:
+        lines += ["", f"CPU per extra leader: {results['cpu_per_extra_leader_ms']:.2f} ms "
+                      f"({results['cpu_per_extra_leader_from']}); learnt budget: {results.get('budget')}"]
     rpl = results["requests_per_leader"]
     lines += [
         "",
         "| run | requests per leader | minimum | before |",
         "|---|---:|---:|---:|",
         f"| plan, in sync | {rpl['plan']:g} | 1 (GET config) | 3 |",
-        f"| apply, one change per leader | {rpl['apply_changes']:g} | 4 (+ GET config fresh read, PUT config, GET config read-back) | 5 |",
-        f"| apply, in sync | {rpl['apply_in_sync']:g} | 1 | 3 |",
+        f"| apply, one change per leader | {rpl['apply_changes'] if rpl['apply_changes'] is not None else '-'} | 4 (+ GET config fresh read, PUT config, GET config read-back) | 5 |",
+        f"| apply, in sync | {rpl['apply_in_sync'] if rpl['apply_in_sync'] is not None else '-'} | 1 | 3 |",
         "",
         "| command | wall time (median) | x bare interpreter | goal |",
         "|---|---:|---:|---|",
@@ -464,7 +505,10 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", default="1,10,100,500,1000", help="leader counts for the plan runs (default 1,10,100,500,1000)")
     parser.add_argument("--runs", type=int, default=3, help="runs per size, median reported (default 3)")
     parser.add_argument("--latency", type=float, default=0.05, help="sandbox latency per request in seconds (default 0.05)")
-    parser.add_argument("--parallelism", type=int, default=8, help="leaderctl --parallelism (default 8, leaderctl's default)")
+    parser.add_argument("--parallelism", type=int, default=16, help="leaderctl --parallelism (default 16, leaderctl's default)")
+    parser.add_argument("--also-parallelism", default="32",
+                        help="comma-separated --parallelism values also measured at the largest size (default 32; '' for none)")
+    parser.add_argument("--skip-apply-startup", action="store_true", help="plan runs only (no apply, no cold start)")
     parser.add_argument("--startup-runs", type=int, default=10, help="runs per cold-start command (default 10)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON results file (default benchmarks/results.json)")
     args = parser.parse_args(argv)
@@ -503,6 +547,21 @@ def main(argv=None) -> int:
         for n in sizes:
             log(f"plan: {n} leader{'s' if n != 1 else ''}, {args.runs} run{'s' if args.runs != 1 else ''}")
             results["plan"].append(bench_plan(n, args.runs, args.latency, args.parallelism, tmp))
+        largest_n = max(sizes)
+        results["plan_parallelism"] = []
+        for p in sorted({int(x) for x in args.also_parallelism.split(",") if x.strip()} - {args.parallelism}):
+            log(f"plan: {largest_n} leaders at --parallelism {p}, {args.runs} runs")
+            results["plan_parallelism"].append(bench_plan(largest_n, args.runs, args.latency, p, tmp))
+        by_n = {r["leaders"]: r for r in results["plan"]}
+        low = [n for n in sizes if n < largest_n]
+        if low:  # user+sys CPU of the plan process per leader beyond the smaller size
+            base = max(low)
+            results["cpu_per_extra_leader_ms"] = round(
+                (by_n[largest_n]["cpu_s"] - by_n[base]["cpu_s"]) / (largest_n - base) * 1000, 3)
+            results["cpu_per_extra_leader_from"] = f"CPU at {largest_n} minus at {base}, / {largest_n - base}"
+        results["budget"] = by_n[largest_n]["budget"]
+        if args.skip_apply_startup:
+            raise _PlanOnly
         apply_n = min(APPLY_LEADERS, max(sizes))
         log(f"apply: {apply_n} leaders, {args.runs} runs")
         applied = bench_apply(apply_n, args.runs, args.latency, args.parallelism, tmp)
@@ -521,6 +580,10 @@ def main(argv=None) -> int:
         }
         log(f"cold start: {args.startup_runs} runs each")
         results["startup"], results["startup_bare"] = bench_startup(args.startup_runs, tmp)
+    except _PlanOnly:
+        results["requests_per_leader"] = {"plan": results["plan"][-1]["requests_per_leader"], "apply_changes": None,
+                                          "apply_in_sync": None, "plan_minimum": REQUESTS_PER_LEADER_MIN}
+        results["startup"], results["startup_bare"] = [], None
     except BenchError as e:
         log(f"benchmark failed: {e}")
         return 1

@@ -35,7 +35,7 @@ def exchange_options(fn):
         click.option("--leader", "leaders", multiple=True, metavar="NAME", help="Limit the run to this leader (repeatable)."),
         click.option("--endpoint", metavar="URL", help="Exchange base URL (env LEADERCTL_ENDPOINT; default https://api.toobit.com)."),
         click.option("--sandbox", is_flag=True, default=None, help="Use the embedded simulated exchange (.leaderctl/sandbox.json)."),
-        click.option("--parallelism", type=click.IntRange(1, 64), metavar="N", help="Leaders at once (default 8)."),
+        click.option("--parallelism", type=click.IntRange(1, 64), metavar="N", help="Leaders at once (default 16)."),
         click.option("--timeout", type=click.FloatRange(0, 3600, min_open=True), metavar="SECONDS",
                      help="Deadline of each request as a whole (env LEADERCTL_TIMEOUT; default 30)."),
         click.option("-v", "--verbose", is_flag=True, default=None, help="Log every request to stderr (also LEADERCTL_LOG=debug)."),
@@ -79,7 +79,7 @@ def _merged(**local) -> dict:
     base = click.get_current_context().find_root().params
     out = {k: (v if v not in (None, ()) else base.get(k)) for k, v in local.items()}
     out["leaders"] = tuple(local.get("leaders") or ()) + tuple(base.get("leaders") or ())
-    out["parallelism"] = out.get("parallelism") or 8
+    out["parallelism"] = out.get("parallelism") or 16  # by measurement: README, Benchmarks
     if "fmt" in out:
         out["fmt"] = out["fmt"] or "text"
     verbose = bool(out.get("verbose")) or os.environ.get("LEADERCTL_LOG", "").lower() == "debug"
@@ -353,8 +353,10 @@ def show(what, config_path, fmt, all_pages, page, size, period, **opts):
               help="Where the simulated accounts are kept between runs.")
 @click.option("-c", "--config", "config_path", type=click.Path(), help="One account per leader in this config (default: one `demo`).")
 @click.option("--latency", type=float, default=0.0, help="Seconds added to every answer.")
+@click.option("--weight-per-minute", type=click.IntRange(1, 100_000), default=1200, show_default=True,
+              help="The simulated exchange's request-weight limit per IP, published in its exchangeInfo.")
 @error_boundary()
-def sandbox(port, state, config_path, latency):
+def sandbox(port, state, config_path, latency, weight_per_minute):
     """Run the simulated exchange as a local HTTP server and print its credentials."""
     import time
     from pathlib import Path
@@ -364,7 +366,7 @@ def sandbox(port, state, config_path, latency):
     from reconciler.sandbox import Sandbox
 
     leaders = list(operations.load([config_path]).leaders.values()) if config_path else [bare_spec("demo")]
-    sb = Sandbox(state_path=Path(state), port=port, latency=latency).start()
+    sb = Sandbox(state_path=Path(state), port=port, latency=latency, weight_per_minute=weight_per_minute).start()
     click.echo(f"# leaderctl sandbox on {sb.url} (state: {state}); throwaway keys for loopback only; Ctrl-C stops it")
     click.echo(f"export LEADERCTL_ENDPOINT={sb.url}")
     for leader in leaders:

@@ -14,11 +14,13 @@ from reconciler.model import LeaderSpec
 SANDBOX_STATE = Path(".leaderctl/sandbox.json")
 
 
-def _weight_from_env() -> int:
-    """LEADERCTL_WEIGHT_PER_MINUTE: the exchange's budget is not published; 1200 is Toobit's usual."""
+def _weight_from_env() -> int | None:
+    """LEADERCTL_WEIGHT_PER_MINUTE: a cap on the budget learnt from the exchange (it only lowers it)."""
     from reconciler.errors import UsageError
 
-    raw = os.environ.get("LEADERCTL_WEIGHT_PER_MINUTE", "1200")
+    raw = os.environ.get("LEADERCTL_WEIGHT_PER_MINUTE")
+    if raw is None:
+        return None
     if not raw.isdigit() or int(raw) < 1:
         raise UsageError(f"LEADERCTL_WEIGHT_PER_MINUTE must be a positive integer (got {raw!r})")
     return int(raw)
@@ -47,7 +49,7 @@ class Session:
         *,
         sandbox: bool = False,
         sandbox_state: Path = SANDBOX_STATE,
-        parallelism: int = 8,
+        parallelism: int = 16,
         weight_per_minute: int | None = None,
         timeout: float | None = None,
         verbose: bool = False,
@@ -59,7 +61,7 @@ class Session:
         self.use_sandbox = sandbox
         self.sandbox_state = sandbox_state
         self.parallelism = max(1, parallelism)
-        self.weight_per_minute = weight_per_minute or _weight_from_env()
+        self.weight_per_minute = weight_per_minute or _weight_from_env()  # a cap; None: the exchange's
         self.timeout = timeout if timeout is not None else _timeout_from_env()
         self.verbose = verbose
         self.show_progress = progress  # on stderr; plain lines with -v (request lines)
@@ -77,9 +79,12 @@ class Session:
             self.sandbox = Sandbox(state_path=self.sandbox_state).start()
             self.endpoint = self.sandbox.url
         try:
+            from reconciler.exchange.budget import MAX_REASONABLE
+
             settings = ConnectionSettings(
                 timeout=self.timeout,
-                weight_per_minute=self.weight_per_minute,
+                weight_per_minute=min(self.weight_per_minute or MAX_REASONABLE, MAX_REASONABLE),
+                learn_budget=True,  # exchangeInfo's rateLimits, else 1200 (exchange/budget.py)
                 max_connections=max(16, self.parallelism * 4),
                 verbose=self.verbose,
                 ledger=None,  # remote exchanges: share the minute's budget (and a ban) with the runs just before
@@ -90,6 +95,7 @@ class Session:
 
             self.progress = Progress(enabled=self.show_progress, plain=self.verbose)
             self.conn.limiter.observe(self.progress.tally)  # requests and rate-limit waits
+            self.conn.learn_budget()
         except BaseException:
             self.__exit__()
             raise
@@ -108,11 +114,11 @@ class Session:
         if self.sandbox is not None:
             account = self.sandbox.ensure_account(spec.name)
             redact.remember_leader(spec, key=account.api_key, secret=account.api_secret)
-            return self.conn.leader(account.api_key, account.api_secret)
+            return self.conn.leader(account.api_key, account.api_secret, spec.name)
         redact.remember_leader(spec)  # key, secret and invite codes: masked in all output from now on
         key = os.environ.get(spec.credentials.api_key_env)
         secret = os.environ.get(spec.credentials.api_secret_env)
         missing = [n for n, v in ((spec.credentials.api_key_env, key), (spec.credentials.api_secret_env, secret)) if not v]
         if missing:
             raise CredentialsError(f"leader {spec.name}: environment variable {' and '.join(missing)} not set: export the API key and secret of this leader")
-        return self.conn.leader(key, secret)
+        return self.conn.leader(key, secret, spec.name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 
 import httpx
 
@@ -88,17 +88,26 @@ def read_body(
         if len(response.content) > limit:
             raise BodyTooLarge()
         return response.content
-    declared = response.headers.get("content-length", "")
+    return read_stream(response.headers, response.iter_raw(), limit=limit, deadline=deadline, clock=clock)
+
+
+def read_stream(
+    headers: Mapping[str, str], chunks: Iterable[bytes], *, limit: int, deadline: float,
+    clock: Callable[[], float] = time.monotonic,
+) -> bytes:
+    """`read_body` over raw chunks and their headers (case-insensitive `get`): the client's
+    own request path (transport.Transport.open) reads httpcore's stream with it."""
+    declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge()
-    decode = decoder(response.headers.get("content-encoding"))
+    decode = decoder(headers.get("content-encoding"))
     body, raw = bytearray(), 0
-    for chunk in response.iter_raw():
+    for chunk in chunks:
         raw += len(chunk)
         body += decode.feed(chunk, limit - len(body) + 1)
         if len(body) > limit or raw > limit:
             raise BodyTooLarge()
         if clock() > deadline:
-            raise httpx.ReadTimeout("the request's time is up", request=response.request)
+            raise httpx.ReadTimeout("the request's time is up")
     body += decode.flush()
     return bytes(body)

@@ -36,7 +36,7 @@ import httpx
 
 from reconciler import redact
 
-from .body import ACCEPT_ENCODING, BadEncoding, BodyTooLarge, read_body
+from .body import ACCEPT_ENCODING, BadEncoding, BodyTooLarge, read_body, read_stream
 from .classify import Call, Kind, NoAnswer, Why, classify, integer, response_code
 from .endpoint import DEFAULT_ENDPOINT, check_endpoint, is_loopback
 from .errors import (
@@ -179,13 +179,14 @@ def _check_credential(value: str) -> None:
 class _Credentials:
     """A key pair that never shows itself in a repr."""
 
-    __slots__ = ("api_key", "api_secret")
+    __slots__ = ("api_key", "api_secret", "leader")
 
-    def __init__(self, api_key: str, api_secret: str):
+    def __init__(self, api_key: str, api_secret: str, leader: str | None = None):
         _check_credential(api_key)
         _check_credential(api_secret)
         self.api_key = api_key
         self.api_secret = api_secret
+        self.leader = leader  # the config's name for whose key this is: named in -v lines
 
     def __repr__(self) -> str:
         return "<credentials>"
@@ -230,6 +231,56 @@ _FAILURES: tuple[tuple[type[BaseException], Why, bool], ...] = (
 )
 
 
+# --- the request path ---------------------------------------------------------------
+
+
+class _CoreTarget:
+    """The endpoint taken apart once, for requests handed to the Transport's httpcore pool
+    ready-made: the URL string that was signed is cut after the endpoint, and the rest (the
+    path and the signed query) is the request target, sent byte for byte; httpx never
+    parses it again. Same pool, backend (deadline, cancel), TLS context and proxy as
+    httpx.Client over that Transport; no redirects are followed (none ever were) and no
+    cookies are kept."""
+
+    __slots__ = ("_prefix", "_scheme", "_host", "_port", "_fixed", "_extensions", "_transport", "_hostname")
+
+    def __init__(self, endpoint: str, transport: Transport, scheme: bytes, host: bytes, port: int | None,
+                 netloc: bytes, timeout: float):
+        self._prefix = len(endpoint) - len(urlsplit(endpoint).path)  # url[prefix:] is path?query
+        self._scheme, self._host, self._port = scheme, host, port
+        self._hostname = host.decode("ascii")
+        self._fixed = [(b"Host", netloc), (b"Accept", b"*/*"), (b"Accept-Encoding", ACCEPT_ENCODING.encode()),
+                       (b"Connection", b"keep-alive"), (b"User-Agent", _USER_AGENT)]
+        self._extensions = {"timeout": httpx.Timeout(timeout).as_dict()}
+        self._transport = transport
+
+    @classmethod
+    def of(cls, endpoint: str, transport: Transport, timeout: float) -> _CoreTarget | None:
+        """None when the endpoint is not plain ASCII (an IDN host): httpx then builds the requests."""
+        if not endpoint.isascii():
+            return None
+        parts = urlsplit(endpoint)
+        host = parts.hostname or ""
+        default = {"http": 80, "https": 443}[parts.scheme]
+        port = parts.port if parts.port not in (None, default) else None
+        return cls(endpoint, transport, parts.scheme.encode(), host.encode(), port, parts.netloc.encode(), timeout)
+
+    def target(self, url: str) -> bytes:
+        return url[self._prefix:].encode("ascii")
+
+    def open(self, method: str, url: str, headers: Mapping[str, str], content: bytes | None):
+        import httpcore
+
+        lines = self._fixed + [(k.encode(), v.encode()) for k, v in headers.items() if k != "Accept-Encoding"]
+        if content is not None:
+            lines.append((b"Content-Length", str(len(content)).encode()))
+        core_url = httpcore.URL(scheme=self._scheme, host=self._host, port=self._port, target=self.target(url))
+        return self._transport.open(method.encode(), core_url, lines, content, self._extensions, self._hostname)
+
+
+_USER_AGENT = f"python-httpx/{httpx.__version__}".encode()  # what httpx.Client sent: the wire is unchanged
+
+
 # --- the connection -----------------------------------------------------------------
 
 
@@ -253,7 +304,15 @@ class Connection:
         settings = settings or ConnectionSettings()
         self.settings = dataclasses.replace(settings, **overrides) if overrides else settings
         self.endpoint = check_endpoint(endpoint)
-        self.limiter = WeightLimiter(self.settings.weight_per_minute, window_seconds=self.settings.window_seconds)
+        first = self.settings.weight_per_minute
+        if self.settings.learn_budget:  # until learn_budget() knows better
+            from .budget import FALLBACK
+
+            first = min(first, FALLBACK)
+        self.limiter = WeightLimiter(first, window_seconds=self.settings.window_seconds)
+        self.budget_source = "configured"  # or what learn_budget() found
+        self._cached_budget: int | None = None  # from the ledger
+        self._learnt_budget: int | None = None  # read by this run: saved to the ledger
         self.requests_sent = 0
         self.requests_by_path: Counter[str] = Counter()
         self._http = self._client(transport)
@@ -285,11 +344,13 @@ class Connection:
 
     def _client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
         s = self.settings
+        self._core = None  # our own Transport: requests go to its pool ready-made (_exchange)
         if transport is None:
             proxy = proxy_for(self.endpoint, s.env) if s.env_proxies else None
             https = self.endpoint.startswith("https:")  # always verified; SSL_CERT_FILE/DIR may name the CAs
             ssl_context = httpx.create_ssl_context(verify=True, trust_env=True) if https else None
             transport = Transport(ssl_context=ssl_context, max_connections=s.max_connections, proxy=proxy)
+            self._core = _CoreTarget.of(self.endpoint, transport, s.timeout)
         return httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(s.timeout),
@@ -315,6 +376,8 @@ class Connection:
         self.limiter.preload([mono - (wall - t) for t in entry.get("ends", [])])
         if entry.get("paused_until"):
             self.limiter.pause(entry["paused_until"] - wall)
+        if isinstance(entry.get("budget"), dict):
+            self._cached_budget = entry["budget"].get("weight_per_minute")
         if entry.get("signing") in {v.value for v in Variant}:
             self.body_signing = Variant(entry["signing"])
             self._body_signing_known = True
@@ -340,7 +403,13 @@ class Connection:
             paused_until=wall + (paused - mono) if paused > mono else None,
             banned_until=wall + ban_for if ban_for else None,
             signing=self.body_signing.value if self._body_signing_known else None,
+            budget=self._budget_to_save(wall),
         )
+
+    def _budget_to_save(self, wall: float) -> tuple[int, float] | None:
+        from .budget import CACHE_SECONDS
+
+        return (self._learnt_budget, wall + CACHE_SECONDS) if self._learnt_budget is not None else None
 
     def close(self) -> None:
         """Close the pool; threads waiting for the limiter stop with ConnectionClosedError."""
@@ -352,8 +421,10 @@ class Connection:
 
     # -- public --------------------------------------------------------------------
 
-    def leader(self, api_key: str, api_secret: str) -> LeaderClient:
-        return LeaderClient(self, _Credentials(api_key, api_secret))
+    def leader(self, api_key: str, api_secret: str, name: str | None = None) -> LeaderClient:
+        """A client signed with this key pair; `name` (the config's leader name) starts each
+        of its -v request lines."""
+        return LeaderClient(self, _Credentials(api_key, api_secret, name))
 
     def server_time(self, *, settle: bool = False) -> int:
         """The exchange clock, epoch ms (GET /api/v1/time, unsigned)."""
@@ -373,6 +444,46 @@ class Connection:
             self._offset_ms = server - (before + after) // 2
             self._offset_version += 1
             return self._offset_ms
+
+    def learn_budget(self) -> int:
+        """The weight budget from now on: the one the exchange publishes in exchangeInfo
+        (budget.py; cached in the ledger for an hour, per endpoint), else budget.FALLBACK when
+        it cannot be read, whatever the reason; never above settings.weight_per_minute
+        (LEADERCTL_WEIGHT_PER_MINUTE only lowers it). -v says which and why. Never raises:
+        a ban or an interrupt met here stops the next request instead."""
+        from . import budget
+        from .requestlog import log as request_log
+
+        learnt, source, why = self._cached_budget, "the cached exchangeInfo", ""
+        if learnt is not None and not budget.MIN_REASONABLE <= learnt <= budget.MAX_REASONABLE:
+            learnt = None
+        if learnt is None:
+            source = f"GET {budget.PATH}"
+            try:
+                learnt = budget.weight_per_minute(self.request("GET", budget.PATH, signed=None))
+                why = "" if learnt is not None else "its rateLimits are missing, malformed or unreasonable"
+            except Exception as exc:  # noqa: BLE001 - any failure means: not learnt
+                why = f"it could not be read ({type(exc).__name__})"
+            cached = self._cached_budget
+            if learnt is None and cached is not None and budget.MIN_REASONABLE <= cached <= budget.MAX_REASONABLE:
+                learnt, source = self._cached_budget, "the cached exchangeInfo"
+            elif learnt is not None:
+                self._learnt_budget = learnt
+        cap = self.settings.weight_per_minute
+        use = min(learnt if learnt is not None else budget.FALLBACK, cap)
+        self.limiter.set_budget(use)
+        if not self.settings.verbose:
+            self.budget_source = "fallback" if learnt is None else "exchange"
+            return use
+        if learnt is None:
+            self.budget_source = "fallback"
+            request_log.info("weight budget %d per minute: the conservative default, since %s %s%s", use,
+                             budget.PATH, why or "was not read", "; lowered by LEADERCTL_WEIGHT_PER_MINUTE" if cap < budget.FALLBACK else "")
+        else:
+            self.budget_source = "exchange"
+            request_log.info("weight budget %d per minute: %s publishes %d%s", use, source, learnt,
+                             "; lowered by LEADERCTL_WEIGHT_PER_MINUTE" if cap < learnt else "")
+        return use
 
     def interrupt(self) -> None:
         """No new request starts from now on (InterruptedRequest), except reads that settle a
@@ -437,7 +548,7 @@ class Connection:
             decision = classify(call, reply.status, reply.payload, reply.headers,
                                 now=self.settings.wall_ms() / 1000, max_wait=self.settings.max_pause)
             outcome = self._outcome(decision.kind, tries)
-            self._log(call, reply, outcome, tries)
+            self._log(call, reply, outcome, tries, signed.leader if signed else None)
             if decision.kind is Kind.WAIT:  # every thread waits, even when this call gives up
                 self.limiter.pause(decision.seconds or 0.0)
                 log.warning("%s: rate limited; pausing every request for %.1f s", call.endpoint, decision.seconds or 0.0)
@@ -550,6 +661,18 @@ class Connection:
         self._load_ledger()
 
     def _exchange(self, method: str, url: str, headers: dict, content: bytes | None, deadline: float):
+        core = self._core
+        if core is not None:
+            status, answer_headers, chunks, close = core.open(method, url, headers, content)
+            try:
+                body = read_stream(answer_headers, chunks, limit=self.settings.max_body, deadline=deadline)
+            except (BodyTooLarge, BadEncoding):
+                if status not in (418, 429):
+                    raise
+                body = b""  # a ban or a rate limit is known from the status alone
+            finally:
+                close()
+            return status, answer_headers, body
         request = self._http.build_request(method, url, headers=headers, content=content)
         response = self._http.send(request, stream=True)
         try:
@@ -575,7 +698,7 @@ class Connection:
                                 detail=detail if why in (Why.TLS, Why.ENCODING) else "")
         return None
 
-    def _log(self, call: Call, reply: _Reply, outcome: Kind, tries: _Tries) -> None:
+    def _log(self, call: Call, reply: _Reply, outcome: Kind, tries: _Tries, leader: str | None = None) -> None:
         if not self.settings.verbose:
             return
         answered = reply.status is not None
@@ -588,6 +711,7 @@ class Connection:
             elapsed_ms=reply.elapsed_ms,
             outcome=str(outcome),
             failure="" if answered else reply.payload.kind,
+            leader=leader,
         )
 
     # -- request pieces --------------------------------------------------------------------

@@ -21,6 +21,9 @@ It also remembers, per host, how the endpoint wants a PUT's JSON body signed
 (`"signing": "query"` or `"query+body"`, signing.Variant), once a run learned it from
 a -1022 answer (client.py): later runs start with the variant the endpoint accepts
 instead of sending a write it will refuse. That entry does not expire.
+
+And the weight budget learnt from the endpoint's exchangeInfo (budget.py), as
+`"budget": {"weight_per_minute": N, "until": wall time}`, so that it is read once an hour.
 """
 from __future__ import annotations
 
@@ -73,9 +76,17 @@ def _prune(data: dict, now: float, window: float) -> dict:
         ends = [t for t in entry.get("ends", []) if isinstance(t, (int, float)) and t + window > now]
         until = {k: entry[k] for k in ("paused_until", "banned_until") if isinstance(entry.get(k), (int, float)) and entry[k] > now}
         signing = {"signing": entry["signing"]} if entry.get("signing") in SIGNING_VARIANTS else {}
-        if ends or until or signing:
-            out[host] = {"ends": ends, **until, **signing}
+        budget = entry.get("budget")
+        learnt = {"budget": budget} if _live_budget(budget, now) else {}
+        if ends or until or signing or learnt:
+            out[host] = {"ends": ends, **until, **signing, **learnt}
     return out
+
+
+def _live_budget(budget, now: float) -> bool:
+    return (isinstance(budget, dict) and isinstance(budget.get("weight_per_minute"), int)
+            and not isinstance(budget.get("weight_per_minute"), bool)
+            and isinstance(budget.get("until"), (int, float)) and budget["until"] > now)
 
 
 def load(host: str, window: float) -> dict:
@@ -89,7 +100,7 @@ def load(host: str, window: float) -> dict:
 
 
 def add(host: str, window: float, ends: list[float], paused_until: float | None = None, banned_until: float | None = None,
-        signing: str | None = None) -> None:
+        signing: str | None = None, budget: tuple[int, float] | None = None) -> None:
     """Merge this run's spending into the file (atomically, under a lock)."""
     directory = cache_dir()
     try:
@@ -103,6 +114,8 @@ def add(host: str, window: float, ends: list[float], paused_until: float | None 
                     entry[key] = max(value, entry.get(key, 0))
             if signing in SIGNING_VARIANTS:
                 entry["signing"] = signing
+            if budget is not None:
+                entry["budget"] = {"weight_per_minute": int(budget[0]), "until": round(budget[1], 3)}
             data = _prune(data, time.time(), window)
             atomic_write(path, json.dumps(data))
     except OSError:

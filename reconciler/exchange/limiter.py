@@ -69,6 +69,14 @@ class WeightLimiter:
         self._halt: Callable[[], BaseException] | None = None
         self._observer = observer
 
+    def set_budget(self, weight_per_minute: int) -> None:
+        """A new budget from now on (learnt from the exchange); weight already counted stays."""
+        if weight_per_minute < 1:
+            raise ValueError("weight_per_minute must be at least 1")
+        with self._cond:
+            self.budget = weight_per_minute
+            self._cond.notify_all()
+
     def observe(self, observer: Observer | None) -> None:
         """Tell `observer` from now on (None: nobody); a pause already on is told at once."""
         with self._cond:

@@ -23,7 +23,8 @@ class ConnectionSettings:
     - timeout: seconds for each request as a whole (connect, send, every byte of
       the answer), retries not included; the CLI's --timeout / LEADERCTL_TIMEOUT.
     - recv_window: ms the exchange accepts a signed request after its timestamp.
-    - weight_per_minute / window_seconds: the client-side weight budget.
+    - weight_per_minute / window_seconds: the client-side weight budget; with learn_budget,
+      the cap on the budget learnt from the exchange (Connection.learn_budget, budget.py).
     - retry: the resend policy (see retry.py).
     - max_pause: longest 429 Retry-After waited out; longer stops every request.
     - max_connections: pool size (parallel requests in flight).
@@ -41,6 +42,7 @@ class ConnectionSettings:
     timeout: float = 30.0
     recv_window: int = 5000
     weight_per_minute: int = 1200
+    learn_budget: bool = False
     window_seconds: float = 60.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     max_pause: float = MAX_PAUSE

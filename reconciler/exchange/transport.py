@@ -17,7 +17,7 @@ from __future__ import annotations
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -143,13 +143,14 @@ _EXCEPTIONS: tuple[tuple[type[Exception], type[httpx.HTTPError]], ...] = (  # mo
 
 
 @contextmanager
-def _translated(request: httpx.Request) -> Iterator[None]:
+def _translated(request: httpx.Request | None, host: str | None = None) -> Iterator[None]:
+    """httpcore's exceptions as httpx's (TLSVerifyFailed for a certificate that does not verify)."""
     try:
         yield
     except Exception as exc:
         verify = _verify_error(exc)
         if verify is not None:
-            raise TLSVerifyFailed(request.url.host, verify.verify_message or str(verify.reason)) from None
+            raise TLSVerifyFailed(host or request.url.host, verify.verify_message or str(verify.reason)) from None
         for theirs, ours in _EXCEPTIONS:
             if isinstance(exc, theirs):
                 raise ours(str(exc), request=request) from None
@@ -206,6 +207,27 @@ class Transport(httpx.BaseTransport):
             response = self._pool.handle_request(core)
         return httpx.Response(response.status, headers=response.headers,
                               stream=_Body(response.stream, request), extensions=response.extensions)
+
+    def open(self, method: bytes, url: httpcore.URL, headers: list[tuple[bytes, bytes]], content: bytes | None,
+             extensions: dict, host: str) -> tuple[int, httpx.Headers, Iterator[bytes], Callable[[], None]]:
+        """One request without httpx's models: `url` is ready-made (its target is the signed
+        path and query, sent as they are), `headers` complete (Host included). Returns the
+        status, the headers, the raw body chunks and a close for the body stream; the
+        same httpx exceptions as handle_request (`host` names the server in TLSVerifyFailed)."""
+        request = httpcore.Request(method, url, headers=headers, content=content, extensions=extensions)
+        with _translated(None, host):
+            response = self._pool.handle_request(request)
+        stream = response.stream
+
+        def chunks() -> Iterator[bytes]:
+            with _translated(None, host):
+                yield from stream
+
+        def close() -> None:
+            with _translated(None, host):
+                stream.close()
+
+        return response.status, httpx.Headers(response.headers), chunks(), close
 
     def close(self) -> None:
         self._pool.close()

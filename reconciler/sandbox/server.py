@@ -113,6 +113,7 @@ def _read(name: str) -> Callable:
 
 ROUTES = (
     _route("GET", "/api/v1/time", None, signed=False),
+    _route("GET", "/api/v1/exchangeInfo", None, signed=False),
     _route("GET", f"{LEADER}/orders/current", _read("orders_current")),
     _route("GET", f"{LEADER}/orders/history", _read("orders_history")),
     _route("GET", f"{LEADER}/trade-data", _read("trade_data")),
@@ -294,6 +295,9 @@ class Sandbox:
         if route is None:
             status = 405 if match else 404
             return Response.wrapped(-1000, "unknown", status=status)
+        if not route.signed and req.path.endswith("/exchangeInfo"):  # its own limit, Binance-style
+            return Response(200, {"timezone": "UTC", "serverTime": self.now_ms(), "rateLimits": [
+                {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": self.limiter.limit}]})
         if not route.signed:
             return Response(200, {"serverTime": self.now_ms()})
         try:

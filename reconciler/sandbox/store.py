@@ -70,6 +70,7 @@ class Store:
         self.lock = threading.RLock()
         self.accounts: dict[str, dict] = {}
         self._saved: dict[str, str] = {}  # account -> its JSON text as in the file now
+        self._index: dict[str, tuple[str, bool]] = {}  # API key -> (account name, read-only?): by_key
         self._seen: tuple | None = None  # (lock token, file signature) as last read or written
         self._lock_file = None
         self._depth = 0
@@ -203,14 +204,36 @@ class Store:
             return self.accounts[name]
 
     def by_key(self, api_key: str) -> tuple[dict, bool] | None:
-        """The account owning `api_key`, and whether the key is read-only."""
+        """The account owning `api_key`, and whether the key is read-only.
+
+        A dictionary lookup (key -> account name), checked against the account itself: the
+        accounts may be reloaded from the file, rolled back or edited in place (tests do),
+        so a stale or missing entry rebuilds the index; only an unknown key costs a scan."""
         with self.transaction():
-            for account in self.accounts.values():
-                if account.get("api_key") == api_key:
-                    return account, False
-                if account.get("readonly_api_key") == api_key:
-                    return account, True
-        return None
+            found = self._checked(api_key)
+            if found is None:
+                self._index = self._build_index()
+                found = self._checked(api_key)
+            return found
+
+    def _checked(self, api_key: str) -> tuple[dict, bool] | None:
+        entry = self._index.get(api_key)
+        if entry is None:
+            return None
+        name, readonly = entry
+        account = self.accounts.get(name)
+        if account is None or account.get("readonly_api_key" if readonly else "api_key") != api_key:
+            return None
+        return account, readonly
+
+    def _build_index(self) -> dict[str, tuple[str, bool]]:
+        index: dict[str, tuple[str, bool]] = {}
+        for name, account in self.accounts.items():  # the first owner wins, as a scan in order would
+            for field, readonly in (("api_key", False), ("readonly_api_key", True)):
+                key = account.get(field)
+                if isinstance(key, str):
+                    index.setdefault(key, (name, readonly))
+        return index
 
 
 # ------------------------------------------------------------------ the file

@@ -134,7 +134,8 @@ def test_verbose_on_a_terminal_gives_plain_lines_between_the_request_lines(world
 def test_a_pipe_gets_a_few_plain_lines_for_200_leaders_writes_included(world):
     sb, env, make = world
     path = make(200)
-    sb.inject(Fault(method="GET", kind="429", retry_after=6, times=1))  # one rate-limit wait
+    # one rate-limit wait, on a leader read (not on the exchangeInfo read before them)
+    sb.inject(Fault(method="GET", path_prefix="/api/v2/copy-trading/leader/config", kind="429", retry_after=6, times=1))
     proc = subprocess.run([sys.executable, "-m", "reconciler", "apply", path, "--auto-approve"], env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]

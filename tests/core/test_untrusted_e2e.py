@@ -180,7 +180,7 @@ def test_the_request_log_is_one_line_per_request_without_secrets_however_often_i
     for _ in range(2):  # a second run in the same process must not log every line twice
         exchange.sb.clear_requests()
         r = exchange.run("plan", "-v", path)
-        lines = [line for line in r.stderr.splitlines() if line.startswith("leaderctl: ")]
+        lines = [line for line in r.stderr.splitlines() if line.startswith("leaderctl: ") and " -> " in line]  # request lines
         assert lines and len(lines) == len(exchange.sb.requests), r.stderr
         assert all(" -> HTTP " in line for line in lines)
         assert acct.api_key not in r.output and acct.api_secret not in r.output and "signature" not in r.output
