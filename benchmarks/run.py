@@ -505,7 +505,7 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", default="1,10,100,500,1000", help="leader counts for the plan runs (default 1,10,100,500,1000)")
     parser.add_argument("--runs", type=int, default=3, help="runs per size, median reported (default 3)")
     parser.add_argument("--latency", type=float, default=0.05, help="sandbox latency per request in seconds (default 0.05)")
-    parser.add_argument("--parallelism", type=int, default=16, help="leaderctl --parallelism (default 16, leaderctl's default)")
+    parser.add_argument("--parallelism", type=int, default=8, help="leaderctl --parallelism (default 8, leaderctl's default)")
     parser.add_argument("--also-parallelism", default="32",
                         help="comma-separated --parallelism values also measured at the largest size (default 32; '' for none)")
     parser.add_argument("--skip-apply-startup", action="store_true", help="plan runs only (no apply, no cold start)")

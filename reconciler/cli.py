@@ -35,7 +35,7 @@ def exchange_options(fn):
         click.option("--leader", "leaders", multiple=True, metavar="NAME", help="Limit the run to this leader (repeatable)."),
         click.option("--endpoint", metavar="URL", help="Exchange base URL (env LEADERCTL_ENDPOINT; default https://api.toobit.com)."),
         click.option("--sandbox", is_flag=True, default=None, help="Use the embedded simulated exchange (.leaderctl/sandbox.json)."),
-        click.option("--parallelism", type=click.IntRange(1, 64), metavar="N", help="Leaders at once (default 16)."),
+        click.option("--parallelism", type=click.IntRange(1, 64), metavar="N", help="Leaders at once (default 8)."),
         click.option("--timeout", type=click.FloatRange(0, 3600, min_open=True), metavar="SECONDS",
                      help="Deadline of each request as a whole (env LEADERCTL_TIMEOUT; default 30)."),
         click.option("-v", "--verbose", is_flag=True, default=None, help="Log every request to stderr (also LEADERCTL_LOG=debug)."),
@@ -79,7 +79,7 @@ def _merged(**local) -> dict:
     base = click.get_current_context().find_root().params
     out = {k: (v if v not in (None, ()) else base.get(k)) for k, v in local.items()}
     out["leaders"] = tuple(local.get("leaders") or ()) + tuple(base.get("leaders") or ())
-    out["parallelism"] = out.get("parallelism") or 16  # by measurement: README, Benchmarks
+    out["parallelism"] = out.get("parallelism") or 8
     if "fmt" in out:
         out["fmt"] = out["fmt"] or "text"
     verbose = bool(out.get("verbose")) or os.environ.get("LEADERCTL_LOG", "").lower() == "debug"

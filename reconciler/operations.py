@@ -21,7 +21,7 @@ class Connect:
 
     endpoint: str | None = None
     sandbox: bool = False
-    parallelism: int = 16
+    parallelism: int = 8
     timeout: float | None = None
     verbose: bool = False
     progress: bool = True  # on stderr (reconciler.progress); False: --quiet

@@ -49,7 +49,7 @@ class Session:
         *,
         sandbox: bool = False,
         sandbox_state: Path = SANDBOX_STATE,
-        parallelism: int = 16,
+        parallelism: int = 8,
         weight_per_minute: int | None = None,
         timeout: float | None = None,
         verbose: bool = False,
