@@ -44,6 +44,7 @@ def make_plan(desired: Desired, paths, leaders, session) -> tuple[Plan, dict]:
 
     chosen = select(desired, leaders)
     at = windows.now()  # read before any request: a bad LEADERCTL_NOW sends nothing
+    session.expect_requests(len(chosen))
     the_plan, readings = LivePlanner(session).plan(chosen, paths=[str(p) for p in paths], config_fingerprint=planfile.config_fingerprint(desired))
     return windows.hold_plan(the_plan, desired.policy, at), readings
 
@@ -98,6 +99,8 @@ def apply(req: ApplyRequest, connect: Connect, *, show: Callable[[Plan], None], 
             raise UsageError("apply cancelled: nothing was written")
         from reconciler import windows
         from reconciler.applier import Applier
+
+        session.expect_requests(len(the_plan.leaders) + 3 * len(writing))  # the plan's reads, then read, write, read back
 
         applier = Applier(session, stop=interrupts.stop, ignore_windows=req.ignore_windows,
                           hold_now=(lambda lp: windows.hold_now(desired.policy, lp)) if desired.policy.windows else None)

@@ -68,6 +68,7 @@ class Session:
         self.progress = None
         self.sandbox = None
         self.conn = None
+        self._budget_learnt = False
 
     def __enter__(self) -> "Session":
         from reconciler.exchange import Connection, ConnectionSettings
@@ -95,11 +96,22 @@ class Session:
 
             self.progress = Progress(enabled=self.show_progress, plain=self.verbose)
             self.conn.limiter.observe(self.progress.tally)  # requests and rate-limit waits
-            self.conn.learn_budget()
         except BaseException:
             self.__exit__()
             raise
         return self
+
+    def expect_requests(self, n: int) -> None:
+        """Before about `n` more requests: learn the weight budget the exchange publishes
+        (`Connection.learn_budget`, once a run) when the conservative one may not be enough,
+        more than half of it. A smaller run sends no request beyond its leaders' (one per
+        leader in sync, docs/contract.md §8) and keeps the conservative budget."""
+        from reconciler.exchange.budget import FALLBACK
+
+        if self._budget_learnt or self.conn is None or n <= FALLBACK // 2:
+            return
+        self._budget_learnt = True
+        self.conn.learn_budget()
 
     def __exit__(self, *exc) -> None:
         if self.conn is not None:

@@ -56,6 +56,7 @@ def _session_budget(sb, monkeypatch, env: str | None) -> tuple[int, str]:
     if env is not None:
         monkeypatch.setenv("LEADERCTL_WEIGHT_PER_MINUTE", env)
     with Session(sb.url, verbose=True) as session:  # -v: the budget line is logged
+        session.expect_requests(budget.FALLBACK)  # a run that may need more than the conservative budget
         return session.conn.limiter.budget, session.conn.budget_source
 
 
@@ -112,3 +113,15 @@ def test_a_keyed_endpoint_reads_exchange_info_once_then_uses_the_cache():
             with Connection(sb.url, ledger=True, learn_budget=True, weight_per_minute=budget.MAX_REASONABLE) as conn:
                 assert conn.learn_budget() == 2500 and conn.limiter.budget == 2500
         assert [r.path for r in sb.requests].count(budget.PATH) == 1
+
+
+@pytest.mark.parametrize(("requests", "reads"), [(1, 0), (budget.FALLBACK // 2, 0), (budget.FALLBACK // 2 + 1, 1)])
+def test_the_budget_is_learnt_only_by_runs_that_may_need_it(monkeypatch, requests, reads):
+    monkeypatch.delenv("LEADERCTL_WEIGHT_PER_MINUTE", raising=False)
+    with Sandbox(weight_per_minute=3000) as sb:
+        with Session(sb.url) as session:
+            session.expect_requests(requests)
+            session.expect_requests(requests)  # once a run at most
+            budget_now = session.conn.limiter.budget
+        assert len([r for r in sb.requests if r.path == budget.PATH]) == reads
+    assert budget_now == (3000 if reads else budget.FALLBACK)
