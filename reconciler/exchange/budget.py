@@ -1,6 +1,6 @@
 """The weight budget learnt from the exchange: `GET /api/v1/exchangeInfo`'s `rateLimits`.
 
-Toobit's copy-trading notes do not publish the budget of these endpoints (NOTES.md §3);
+Toobit's copy-trading notes do not publish the budget of these endpoints (docs/exchange-api.md §3);
 its exchangeInfo is read the way Binance-style APIs publish theirs (a GUESS, not in the
 notes): an unsigned GET answering a JSON object (optionally wrapped in {"code", "data"})
 with `rateLimits`, a list of entries {"rateLimitType", "interval", "intervalNum", "limit"}.

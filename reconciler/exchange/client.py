@@ -464,23 +464,17 @@ class Connection:
                 why = "" if learnt is not None else "its rateLimits are missing, malformed or unreasonable"
             except Exception as exc:  # noqa: BLE001 - any failure means: not learnt
                 why = f"it could not be read ({type(exc).__name__})"
-            cached = self._cached_budget
-            if learnt is None and cached is not None and budget.MIN_REASONABLE <= cached <= budget.MAX_REASONABLE:
-                learnt, source = self._cached_budget, "the cached exchangeInfo"
-            elif learnt is not None:
-                self._learnt_budget = learnt
+            self._learnt_budget = learnt
         cap = self.settings.weight_per_minute
         use = min(learnt if learnt is not None else budget.FALLBACK, cap)
         self.limiter.set_budget(use)
+        self.budget_source = "fallback" if learnt is None else "exchange"
         if not self.settings.verbose:
-            self.budget_source = "fallback" if learnt is None else "exchange"
             return use
         if learnt is None:
-            self.budget_source = "fallback"
             request_log.info("weight budget %d per minute: the conservative default, since %s %s%s", use,
                              budget.PATH, why or "was not read", "; lowered by LEADERCTL_WEIGHT_PER_MINUTE" if cap < budget.FALLBACK else "")
         else:
-            self.budget_source = "exchange"
             request_log.info("weight budget %d per minute: %s publishes %d%s", use, source, learnt,
                              "; lowered by LEADERCTL_WEIGHT_PER_MINUTE" if cap < learnt else "")
         return use
@@ -661,29 +655,23 @@ class Connection:
         self._load_ledger()
 
     def _exchange(self, method: str, url: str, headers: dict, content: bytes | None, deadline: float):
-        core = self._core
-        if core is not None:
-            status, answer_headers, chunks, close = core.open(method, url, headers, content)
-            try:
-                body = read_stream(answer_headers, chunks, limit=self.settings.max_body, deadline=deadline)
-            except (BodyTooLarge, BadEncoding):
-                if status not in (418, 429):
-                    raise
-                body = b""  # a ban or a rate limit is known from the status alone
-            finally:
-                close()
-            return status, answer_headers, body
-        request = self._http.build_request(method, url, headers=headers, content=content)
-        response = self._http.send(request, stream=True)
+        limit = self.settings.max_body
+        if self._core is not None:  # our own Transport: the signed URL goes to its pool ready-made
+            status, answer_headers, chunks, close = self._core.open(method, url, headers, content)
+            read = partial(read_stream, answer_headers, chunks, limit=limit, deadline=deadline)
+        else:  # a transport given by the caller (tests), or an IDN host: through httpx's models
+            response = self._http.send(self._http.build_request(method, url, headers=headers, content=content), stream=True)
+            status, answer_headers, close = response.status_code, response.headers, response.close
+            read = partial(read_body, response, limit=limit, deadline=deadline)
         try:
-            body = read_body(response, limit=self.settings.max_body, deadline=deadline)
+            body = read()
         except (BodyTooLarge, BadEncoding):
-            if response.status_code not in (418, 429):
+            if status not in (418, 429):
                 raise
             body = b""  # a ban or a rate limit is known from the status alone
         finally:
-            response.close()
-        return response.status_code, response.headers, body
+            close()
+        return status, answer_headers, body
 
     def _failure(self, call: Call, exc: Exception) -> NoAnswer | None:
         if self._abort.is_set() and not call.write:
