@@ -72,9 +72,10 @@ def diff_lines(lp, *, drift: bool = False, explain: bool = False) -> list[str]:
     for c in lp.changes:
         mark = "!" if c.action is Action.UPDATE else "+" if c.action is Action.ADD else "-"
         if drift:
-            out += _wrapped(mark, drift_words(c, field=False))
+            head, sep, rest = drift_words(c, field=False).partition(" changed outside the config: ")
+            out += _wrapped(mark, f"{head} changed outside the config:", rest, then=", the config says ") if sep else [f"{mark} {head}"]
         elif c.action is Action.UPDATE:
-            out.append(f"! {c.path} ({c.field}): {shown(c, c.before)} -> {shown(c, c.after)}")
+            out += _wrapped("!", f"{c.path} ({c.field}):", f"{shown(c, c.before)} -> {shown(c, c.after)}")
         elif c.action is Action.ADD:
             out.append(f"+ {c.path}: {shown(c, c.after)}")
         else:
@@ -82,21 +83,37 @@ def diff_lines(lp, *, drift: bool = False, explain: bool = False) -> list[str]:
         if explain and c.source is not None:
             out[-1] += f"    # from {printable(c.source)}" + (f" ({c.source.origin})" if c.source.origin else "")
     if lp.follower_removals and not drift:
-        out.append(f"- followers (enforced on every apply): {', '.join(map(str, lp.follower_removals))}")
+        out += _listed("-", "followers (enforced on every apply):", [str(f) for f in lp.follower_removals])
     return out
 
 
-WRAP = 120  # characters of a diff line GitHub shows without scrolling the block sideways (about 130 fit)
+# Characters of a diff line a GitHub comment shows without scrolling its code block sideways:
+# code blocks do not wrap, and about 110 monospace characters fit the comment's width.
+WRAP = 106
 
 
-def _wrapped(mark: str, words: str) -> list[str]:
-    """A drift line; a long one broken after "changed outside the config:", so both sides'
-    values are seen without a click (code blocks do not wrap)."""
-    line = f"{mark} {words}"
-    head, sep, rest = words.partition(" changed outside the config: ")
-    if len(line) <= WRAP or not sep:
+def _wrapped(mark: str, head: str, rest: str, *, then: str | None = None) -> list[str]:
+    """`mark head rest` on one line; a long one broken after `head` (and a `rest` still too
+    long before `then`), so that both sides' values are seen without a click."""
+    line = f"{mark} {head} {rest}"
+    if len(line) <= WRAP:
         return [line]
-    return [f"{mark} {head} changed outside the config:", f"{mark}   {rest}"]
+    first, sep, second = rest.partition(then) if then else (rest, "", "")
+    if len(f"{mark}   {rest}") <= WRAP or not sep:
+        return [f"{mark} {head}", f"{mark}   {rest}"]
+    return [f"{mark} {head}", f"{mark}   {first},", f"{mark}   {sep.removeprefix(', ')}{second}"]
+
+
+def _listed(mark: str, head: str, items: list[str]) -> list[str]:
+    """`mark head a, b, c`, continued on lines of their own (indented) where it is too long."""
+    lines, line = [], f"{mark} {head}"
+    for i, item in enumerate(items):
+        piece = item + ("," if i < len(items) - 1 else "")
+        if len(line) + 1 + len(piece) > WRAP and line.strip() != mark:
+            lines.append(line)
+            line = f"{mark}  "
+        line += " " + piece
+    return lines + [line]
 
 
 def details(lp, explain: bool = False, *, drift: bool = False) -> list[str]:

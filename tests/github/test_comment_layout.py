@@ -109,15 +109,19 @@ def test_drift_says_which_side_changed_and_leaves_follower_removals_out():
 
 
 def test_every_diff_line_fits_a_github_comment_without_sideways_scrolling():
-    """Code blocks do not wrap on GitHub (about 130 monospace characters show): a long drift
-    line is broken after "changed outside the config:", so both sides are seen without a click."""
+    """Code blocks do not wrap on GitHub (about 110 monospace characters show in a comment): a long
+    drift line is broken after "changed outside the config:", a long plan line after its field,
+    a long follower list between IDs, so every value is seen without a click."""
     fixtures = Path(__file__).parent / "fixtures"
     for md in sorted(fixtures.glob("*.md")):
         inside, long = False, []
         for line in md.read_text(encoding="utf-8").splitlines():
             if line.startswith("```"):
                 inside = not inside
-            elif inside and len(line) > 130:
+            elif inside and len(line) > 108:
                 long.append(line)
         assert long == [], md.name
-    assert "!   the exchange has 2026-05-31T12:00:00Z (1780228800000), the config says" in (fixtures / "drift-7.md").read_text()
+    assert ("!   the exchange has 2026-05-31T12:00:00Z (1780228800000),\n"
+            "!   the config says 2026-06-01T12:00:00Z (1780315200000)") in (fixtures / "drift-7.md").read_text()
+    assert ("! settings.cooldown.end (unLeadEndTime):\n"
+            "!   2026-05-31T12:00:00Z (1780228800000) -> 2026-06-01T12:00:00Z (1780315200000)") in (fixtures / "comment-7.md").read_text()
